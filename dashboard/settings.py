@@ -1,0 +1,193 @@
+"""Settings for Agency Reports for Kinsta, read top to bottom.
+
+Every value comes from the environment (see `.env.example` for the full list). The defaults give the
+embedded demo: SQLite, the django-q2 ORM broker and the fake Kinsta. With `DEBUG` off the app refuses to
+start until the production values are set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A local `.env` file is optional; real environment variables win over it.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+# --- Secrets and hosts -------------------------------------------------------------------------------
+# Development values exist only while DEBUG is on. In production every missing variable is named at once.
+_missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not env.str(name, default="")]
+if _missing and not DEBUG:
+    raise ImproperlyConfigured("DEBUG is off, so these environment variables must be set: " + ", ".join(_missing))
+SECRET_KEY = env.str("SECRET_KEY", default="") or "dev-only-insecure-key-do-not-use-in-production"
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or ["localhost", "127.0.0.1", "[::1]", "testserver"]
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Applications ----------------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_q",
+    "kinsta_sync",
+    "clients",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a login except those marked @login_not_required (login page, /healthz).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dashboard.urls"
+WSGI_APPLICATION = "dashboard.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database --------------------------------------------------------------------------------------------
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web process and the django-q2 worker share one file: WAL lets readers run beside a writer,
+    # the busy timeout waits for a lock instead of failing, and IMMEDIATE transactions take the write
+    # lock up front so two writers cannot deadlock upgrading from a read lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default="") or None}
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Authentication --------------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+
+# --- Internationalisation --------------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media ------------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
+# --- Security (production) -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_HTTPS_PROXY", default=False) else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+
+# --- E-mail ----------------------------------------------------------------------------------------------
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))  # EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ...
+else:
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reports@localhost")
+
+# --- Kinsta ----------------------------------------------------------------------------------------------
+KINSTA_API_URL = env.str("KINSTA_API_URL", default="https://api.kinsta.com/v2")
+# When both are set, an account for this company is created or updated at start-up (kinsta_sync.apps).
+KINSTA_API_KEY = env.str("KINSTA_API_KEY", default="")
+KINSTA_COMPANY_ID = env.str("KINSTA_COMPANY_ID", default="")
+KINSTA_COMPANY_NAME = env.str("KINSTA_COMPANY_NAME", default="")
+# Kinsta allows 120 requests/minute per company, shared with every other tool of the agency.
+KINSTA_REQUESTS_PER_MINUTE = env.int("KINSTA_REQUESTS_PER_MINUTE", default=100)
+KINSTA_TIMEOUT = env.float("KINSTA_TIMEOUT", default=20.0)
+KINSTA_MAX_RETRIES = env.int("KINSTA_MAX_RETRIES", default=4)
+KINSTA_RETRY_BACKOFF = env.float("KINSTA_RETRY_BACKOFF", default=1.0)
+# Days of analytics the first sync of an environment fetches (Kinsta's longest time span is 60 days).
+KINSTA_BACKFILL_DAYS = env.int("KINSTA_BACKFILL_DAYS", default=60)
+# Kinsta may still revise the most recent days; each sync fetches them again.
+KINSTA_REFETCH_DAYS = env.int("KINSTA_REFETCH_DAYS", default=3)
+# How long a sync may hold its account's lease before another run may take over (a crashed run).
+KINSTA_SYNC_LEASE_SECONDS = env.int("KINSTA_SYNC_LEASE_SECONDS", default=30 * 60)
+# Fernet keys (comma-separated, newest first) that encrypt stored API keys. Empty: derived from SECRET_KEY.
+KINSTA_KEY_ENCRYPTION_KEYS = env.list("KINSTA_KEY_ENCRYPTION_KEYS", default=[])
+
+# --- Background work (django-q2) -------------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+Q_CLUSTER = {
+    "name": "agency-reports",
+    # SQLite allows one writer at a time: one worker keeps the web process and the cluster from
+    # locking each other out. With PostgreSQL and Redis, use several.
+    "workers": env.int("Q_WORKERS", default=1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 2),
+    # A full sync of a large agency at 100 requests/minute takes a while; timeout < retry, or django-q2
+    # hands the same task to a second worker while the first still runs it.
+    "timeout": env.int("Q_TIMEOUT", default=3 * 3600),
+    "retry": env.int("Q_RETRY", default=3 * 3600 + 600),
+    "max_attempts": 2,
+    # A sync missed overnight runs once, not once per missed slot.
+    "catch_up": False,
+    "save_limit": 500,
+    "label": "Background tasks",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = 2
+
+# --- Logging ---------------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+}

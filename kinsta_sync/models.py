@@ -1,0 +1,288 @@
+"""The mirror of an agency's Kinsta company.
+
+Rows are keyed by Kinsta's own ids (unique constraints enforce them, so a sync can upsert). Nothing here
+is ever deleted because Kinsta stopped listing it: sites and environments get `removed_at` and keep their
+history. This app knows nothing about clients or reports (imports point dashboard -> clients -> here).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.utils import timezone
+
+from kinsta_sync import crypto
+
+
+class KinstaAccount(models.Model):
+    """One Kinsta company this installation reads, with its API key encrypted at rest."""
+
+    company_id = models.CharField(max_length=64, unique=True, help_text="Kinsta company id (a UUID).")
+    name = models.CharField(max_length=200, help_text="Shown in the dashboard and the admin.")
+    api_key_encrypted = models.TextField(editable=False)
+    # The last four characters, so staff can tell keys apart without ever seeing one.
+    api_key_hint = models.CharField(max_length=8, editable=False)
+    is_active = models.BooleanField(default=True, help_text="Inactive accounts are not synced.")
+
+    # From GET /validate at the start of each sync.
+    api_key_name = models.CharField(max_length=200, blank=True, editable=False)
+    api_key_status = models.CharField(max_length=40, blank=True, editable=False)
+    api_key_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # One sync per account at a time: a lease claimed with a conditional UPDATE (kinsta_sync.sync).
+    sync_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    sync_lease_token = models.CharField(max_length=64, blank=True, editable=False)
+    # The newest activity-log id seen by the last sync that read the log down to what it already had;
+    # the next sync pages until it meets this id again (a sync that fails halfway leaves it unchanged).
+    activity_cursor_id = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"<KinstaAccount {self.company_id} {self.name!r}>"
+
+    def set_api_key(self, raw_key: str) -> None:
+        raw_key = raw_key.strip()
+        self.api_key_encrypted = crypto.encrypt(raw_key)
+        self.api_key_hint = raw_key[-4:] if len(raw_key) >= 12 else ""
+
+    def get_api_key(self) -> str:
+        return crypto.decrypt(self.api_key_encrypted)
+
+    @property
+    def masked_api_key(self) -> str:
+        return f"••••••••{self.api_key_hint}" if self.api_key_hint else "••••••••"
+
+
+class SiteLabel(models.Model):
+    """A Kinsta site label (MyKinsta lets agencies tag sites, e.g. with the customer's name)."""
+
+    account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="labels")
+    kinsta_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "kinsta_id"], name="unique_label_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SiteQuerySet(models.QuerySet["Site"]):
+    def present(self) -> SiteQuerySet:
+        return self.filter(removed_at__isnull=True)
+
+
+class Site(models.Model):
+    account = models.ForeignKey(KinstaAccount, on_delete=models.PROTECT, related_name="sites")
+    kinsta_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=500, help_text="Kinsta's slug for the site.")
+    display_name = models.CharField(max_length=1000)
+    status = models.CharField(max_length=40, blank=True)
+    labels = models.ManyToManyField(SiteLabel, blank=True, related_name="sites")
+
+    first_seen_at = models.DateTimeField(default=timezone.now, editable=False)
+    removed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when Kinsta stopped listing the site; its history stays."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SiteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+class Environment(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="environments")
+    kinsta_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, help_text="'live', 'staging', ...")
+    display_name = models.CharField(max_length=500)
+    is_live = models.BooleanField(default=False)
+    is_premium = models.BooleanField(default=False)
+    is_blocked = models.BooleanField(default=False)
+    php_version = models.CharField(max_length=40, blank=True)
+    wordpress_version = models.CharField(max_length=40, blank=True)
+    primary_domain = models.CharField(max_length=500, blank=True)
+    domains = models.JSONField(default=list, blank=True, help_text="Every domain name of the environment.")
+
+    # Analytics are stored through this day for every metric; the next sync starts a few days before it.
+    analytics_synced_through = models.DateField(null=True, blank=True, editable=False)
+
+    first_seen_at = models.DateTimeField(default=timezone.now, editable=False)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site__display_name", "-is_live", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.site.display_name} ({self.display_name})"
+
+
+class Metric(models.TextChoices):
+    """Stored analytics metrics. New Kinsta metrics become new values here; the table stays the same."""
+
+    VISITS = "visits", "Visits"
+    BANDWIDTH = "bandwidth", "Bandwidth"
+    CDN_BANDWIDTH = "cdn_bandwidth", "CDN bandwidth"
+    DISK_USAGE = "disk_usage", "Disk usage"
+
+
+# The path segment of GET /sites/environments/{env_id}/analytics/{metric} (REFERENCE.md §4.3).
+METRIC_API_PATHS: dict[str, str] = {
+    Metric.VISITS: "visits",
+    Metric.BANDWIDTH: "bandwidth",
+    Metric.CDN_BANDWIDTH: "cdn-bandwidth",
+    Metric.DISK_USAGE: "diskspace",
+}
+
+
+class AnalyticsPoint(models.Model):
+    """One day of one metric for one environment. A day Kinsta has no data for has no row (a gap)."""
+
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="analytics")
+    metric = models.CharField(max_length=32, choices=Metric.choices)
+    day = models.DateField()
+    value = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["environment", "metric", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "metric", "day"], name="unique_point_per_day"),
+        ]
+        indexes = [models.Index(fields=["metric", "day"], name="analytics_metric_day")]
+
+    def __str__(self) -> str:
+        return f"{self.environment_id} {self.metric} {self.day}: {self.value}"
+
+
+class CompanyUser(models.Model):
+    account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="users")
+    kinsta_id = models.CharField(max_length=64)
+    email = models.CharField(max_length=500)
+    full_name = models.CharField(max_length=500, blank=True)
+    image = models.CharField(max_length=1000, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "kinsta_id"], name="unique_user_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+
+class ActivityLogEntry(models.Model):
+    account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="activity")
+    kinsta_id = models.BigIntegerField()
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="activity")
+    site_kinsta_id = models.CharField(max_length=64, blank=True)
+    occurred_at = models.DateTimeField()
+    type = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    is_done = models.BooleanField(default=True)
+    has_failed = models.BooleanField(default=False)
+    has_warning = models.BooleanField(default=False)
+    public_error = models.TextField(blank=True)
+    ip_address = models.CharField(max_length=100, blank=True)
+    initiated_by_id = models.CharField(max_length=200, blank=True)
+    initiated_by_name = models.CharField(max_length=500, blank=True)
+    initiated_by_role = models.CharField(max_length=100, blank=True)
+    api_key_name = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-kinsta_id"]
+        verbose_name_plural = "activity log entries"
+        constraints = [
+            models.UniqueConstraint(fields=["account", "kinsta_id"], name="unique_activity_per_account"),
+        ]
+        indexes = [models.Index(fields=["site", "occurred_at"], name="activity_site_time")]
+
+    def __str__(self) -> str:
+        return f"{self.type} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class Region(models.Model):
+    account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="regions")
+    region = models.CharField(max_length=100)
+    name = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "region"], name="unique_region_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SyncRun(models.Model):
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Command line"
+        SCHEDULE = "schedule", "Schedule"
+        ADMIN = "admin", "Sync now (staff)"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCESS = "success", "Success"
+        PARTIAL = "partial", "Partial"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (another sync was running)"
+
+    account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="sync_runs")
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    steps = models.JSONField(default=list, help_text="The steps this run was asked to do.")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    # {"sites": {"created": 3, "updated": 1, "removed": 0, "unchanged": 56}, ...}
+    counts = models.JSONField(default=dict, blank=True)
+    requests = models.PositiveIntegerField(default=0)
+    throttled = models.PositiveIntegerField(default=0, help_text="HTTP 429 answers seen.")
+    retries = models.PositiveIntegerField(default=0)
+    # [{"step": "analytics", "endpoint": "GET /sites/environments/{env_id}/analytics/visits",
+    #   "item": "<env id>", "message": "...", "at": "<iso time>"}]
+    errors = models.JSONField(default=list, blank=True)
+    current_step = models.CharField(max_length=40, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["account", "status", "-started_at"], name="syncrun_account_status")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def today_utc() -> date:
+    return timezone.now().date()
