@@ -291,9 +291,7 @@ def parse_activity_logs(doc: Any, *, endpoint: str = "GET /company/{id}/activity
 
 def parse_regions(doc: Any, *, endpoint: str = "GET /company/{id}/available-regions") -> Parsed[Region]:
     envelope = _validate(endpoint, RegionsEnvelope, doc)
-    items, errors = _parse_items(
-        endpoint, "company.available_regions", Region, envelope.company.available_regions
-    )
+    items, errors = _parse_items(endpoint, "company.available_regions", Region, envelope.company.available_regions)
     return Parsed(items, errors)
 
 
@@ -487,6 +485,11 @@ def _retry_after_seconds(value: str | None, wall_clock: Callable[[], float]) -> 
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 
 
+def _httpx_name(exc: BaseException) -> str:
+    # Name the httpx class (RemoteProtocolError, ConnectError), not a subclass some transport raised.
+    return next((c.__name__ for c in type(exc).__mro__ if c.__module__.startswith("httpx")), type(exc).__name__)
+
+
 def _body_message(data: Any) -> str:
     if isinstance(data, Mapping):
         message = data.get("message")
@@ -586,11 +589,11 @@ class KinstaClient:
                 response = self._http.request(method, url, params=params, json=json)
             except httpx.TimeoutException as exc:
                 # Timeouts are transient (REFERENCE §8 notes Kinsta throttles bursts); retry them.
-                cause = f"timeout ({type(exc).__name__})"
+                cause = f"timeout ({_httpx_name(exc)})"
             except httpx.TransportError as exc:
                 # Connection refused/reset, remote protocol error: transient as well. Only the type and
                 # message are kept; the exception object holds the request, and so the key header.
-                cause = self._redact(f"{type(exc).__name__}: {exc}")
+                cause = self._redact(f"{_httpx_name(exc)}: {exc}")
             else:
                 status = response.status_code
                 elapsed = time.monotonic() - started
@@ -603,16 +606,7 @@ class KinstaClient:
                     # S3 also treats a "too many requests" message as a throttle (REFERENCE §1.3).
                     self.stats.throttled += 1
                     throttles += 1
-                    if throttles > self.max_retries + 2:
-                        raise KinstaRateLimited(
-                            f"{endpoint}: HTTP {status}: still rate limited after {throttles} attempts",
-                            endpoint=endpoint,
-                            status=status,
-                            permanent=False,
-                        )
-                    wait = _retry_after_seconds(
-                        _header(response.headers, "Retry-After"), self._limiter.wall_clock
-                    )
+                    wait = _retry_after_seconds(_header(response.headers, "Retry-After"), self._limiter.wall_clock)
                     if wait is None:
                         wait = self._limiter.reset_seconds(
                             _header(response.headers, "RateLimit-Reset", "X-RateLimit-Reset")
@@ -621,9 +615,17 @@ class KinstaClient:
                         # No hint: back off, but never retry immediately (equal jitter, at least half).
                         ceiling = min(BACKOFF_CAP, self.backoff_base * 2**throttles)
                         wait = ceiling / 2 + random.uniform(0, ceiling / 2)
-                    logger.warning("%s: throttled (HTTP %s), waiting %.2fs", endpoint, status, wait)
-                    # Through the shared limiter: the whole company is out of budget, not just this call.
+                    # Through the shared limiter: the whole company is out of budget, not just this call,
+                    # and it stays so for the next caller even if this one gives up now.
                     self._limiter.block_for(wait)
+                    if throttles > self.max_retries + 2:
+                        raise KinstaRateLimited(
+                            f"{endpoint}: HTTP {status}: still rate limited after {throttles} attempts",
+                            endpoint=endpoint,
+                            status=status,
+                            permanent=False,
+                        )
+                    logger.warning("%s: throttled (HTTP %s), waiting %.2fs", endpoint, status, wait)
                     continue
 
                 if 200 <= status < 300:
@@ -668,9 +670,7 @@ class KinstaClient:
             delay = self._backoff(transient_failures)
             transient_failures += 1
             self.stats.retries += 1
-            logger.warning(
-                "%s: %s; retry %d/%d in %.2fs", endpoint, cause, transient_failures, self.max_retries, delay
-            )
+            logger.warning("%s: %s; retry %d/%d in %.2fs", endpoint, cause, transient_failures, self.max_retries, delay)
             self.stats.waited_seconds += self._limiter.pause(delay)
 
     @staticmethod
@@ -709,9 +709,7 @@ class KinstaClient:
         returned: a missing day is a gap, never a zero.
         """
         if metric not in ANALYTICS_METRICS:
-            raise ValueError(
-                f"unknown analytics metric {metric!r}; expected one of {sorted(ANALYTICS_METRICS)}"
-            )
+            raise ValueError(f"unknown analytics metric {metric!r}; expected one of {sorted(ANALYTICS_METRICS)}")
         if end < start:
             raise ValueError(f"end {end} is before start {start}")
         path = f"/sites/environments/{{env_id}}/analytics/{metric}"
@@ -756,14 +754,10 @@ class KinstaClient:
 
     def activity_logs(self, *, offset: int = 0, limit: int = 100) -> ActivityPage:
         """One page of the company activity log (REFERENCE §3.5); the API's default page size is 10."""
-        doc = self._get(
-            "/company/{id}/activity-logs", params={"offset": offset, "limit": limit}, id=self.company_id
-        )
+        doc = self._get("/company/{id}/activity-logs", params={"offset": offset, "limit": limit}, id=self.company_id)
         return parse_activity_logs(doc)
 
-    def iter_activity_logs(
-        self, *, stop_at_ids: Container[int] = (), page_size: int = 100
-    ) -> Iterator[ActivityPage]:
+    def iter_activity_logs(self, *, stop_at_ids: Container[int] = (), page_size: int = 100) -> Iterator[ActivityPage]:
         """Pages from newest to oldest until one holds an id in ``stop_at_ids`` (that page is still
         yielded) or the offset reaches ``total``.
 
