@@ -521,7 +521,8 @@ def _make_environment(rng: random.Random, site_id: str, slug: str, name: str, cu
         id_edge_cache=_uuid(rng) if rng.random() < 0.8 else None,
         cdn_cache_id=_uuid(rng) if rng.random() < 0.85 else None,
         web_root=f"/www/{compact[:20]}_{rng.randint(100, 999)}/public",
-        image_optimization_type=rng.choice(["off", "lossy", "lossless", None]),
+        # S1 types this nullable but its enum has no null, so a null would break the contract.
+        image_optimization_type=rng.choice(["off", "lossy", "lossless"]),
         is_opt_out_from_automatic_php_update=rng.choice([False, False, True, None]),
         is_additional_sftp_accounts_enabled=rng.random() < 0.2,
         ssh_port=str(rng.randint(10000, 65000)),
