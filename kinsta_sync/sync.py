@@ -41,6 +41,7 @@ from kinsta_sync.models import (
     SyncRun,
     today_utc,
 )
+from kinsta_sync.signals import sync_finished
 
 logger = logging.getLogger(__name__)
 
@@ -258,11 +259,16 @@ def run_sync(
         except SyncAborted as exc:
             ctx.record_error("abort", exc)
         _finish(ctx)
-        return ctx.run
     finally:
         if own_client and client is not None:
             client.close()
         release_lease(account, token)
+    # Receivers (e.g. the clients app's mapping rules) run after the lease is released; their failure is
+    # logged, never turned into a failed sync.
+    for receiver, result in sync_finished.send_robust(sender=SyncRun, run=ctx.run, account=account):
+        if isinstance(result, Exception):
+            logger.error("sync_finished receiver %r failed: %s", receiver, result, exc_info=result)
+    return ctx.run
 
 
 def _finish(ctx: _Context) -> None:

@@ -23,3 +23,127 @@ def _guarded_connect(self: socket.socket, address):  # type: ignore[no-untyped-d
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+# --- The fake Kinsta ----------------------------------------------------------------------------------
+FAKE_KEY = "test-kinsta-key"
+
+
+@pytest.fixture
+def agency():
+    """A small deterministic agency: 6 sites (some with staging), 75 days of history."""
+    from kinsta_sync.fake.data import AgencySpec, FakeAgency
+
+    return FakeAgency.generate(AgencySpec(seed=11, sites=6, days=75, users=4, activity_events=240))
+
+
+@pytest.fixture
+def fake_app(agency):
+    from kinsta_sync.fake.app import FakeKinsta
+
+    return FakeKinsta(agency, api_key=FAKE_KEY, requests_per_minute=100_000, logs_per_minute=100_000)
+
+
+@pytest.fixture
+def fake_server(fake_app):
+    """The fake Kinsta over real HTTP on a free loopback port."""
+    from kinsta_sync.fake.server import serve
+
+    server = serve(fake_app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def kinsta_settings(settings, fake_server):
+    """Point the app at the fake over real HTTP, with quick retries."""
+    settings.KINSTA_API_URL = fake_server.url
+    settings.KINSTA_REQUESTS_PER_MINUTE = 100_000
+    settings.KINSTA_RETRY_BACKOFF = 0.01
+    settings.KINSTA_TIMEOUT = 2.0
+    settings.KINSTA_MAX_RETRIES = 2
+    return settings
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limiters():
+    """Rate limiters are shared per company within a process; tests must not inherit each other's."""
+    from kinsta_sync.client import reset_limiters
+
+    reset_limiters()
+    yield
+    reset_limiters()
+
+
+@pytest.fixture
+def account(db, agency, kinsta_settings):
+    from kinsta_sync.models import KinstaAccount
+
+    account = KinstaAccount(company_id=agency.company_id, name="Test Agency")
+    account.set_api_key(FAKE_KEY)
+    account.save()
+    return account
+
+
+# --- Browser ------------------------------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright. Skipped without Chromium, unless REQUIRE_BROWSER=1 (CI)."""
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    # Playwright's sync API refuses to run inside an asyncio loop; Django's async-unsafe guard would also
+    # complain about ORM calls from the test thread while Playwright runs: allow them in this process.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot_dir():
+    """Where browser tests leave screenshots for people to look at (artifacts/screenshots)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def login_in_browser(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
