@@ -6,6 +6,9 @@ import socket
 
 import pytest
 
+# Personas (staff, client users of two clients) and client fixtures live in tests/personas.py.
+pytest_plugins = ["tests.personas"]
+
 # --- No real network ----------------------------------------------------------------------------------
 # Tests talk to the fake Kinsta on loopback only; any other address fails loudly (Zulip's rule).
 _real_connect = socket.socket.connect
