@@ -99,6 +99,7 @@ _SERIES_NAMES = {
     "diskspace": {"diskSpaceUsage", "diskspace"},
 }
 
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_AFTER_CAP = 120.0  # seconds; a longer Retry-After is treated as this (a sync must not hang for hours)
 BACKOFF_CAP = 30.0  # seconds, for the exponential backoff on 5xx / transport errors
 
@@ -109,7 +110,7 @@ BACKOFF_CAP = 30.0  # seconds, for the exponential backoff on 5xx / transport er
 class KinstaError(Exception):
     """Any failure talking to Kinsta. ``permanent`` means retrying the same call will not help."""
 
-    def __init__(self, message: str, *, endpoint: str, status: int | None = None, permanent: bool = False):
+    def __init__(self, message: str, *, endpoint: str = "", status: int | None = None, permanent: bool = False) -> None:
         super().__init__(message)
         self.endpoint = endpoint
         self.status = status
@@ -142,11 +143,11 @@ class KinstaResponseError(KinstaError):
         self,
         message: str,
         *,
-        endpoint: str,
+        endpoint: str = "",
         status: int | None = None,
         field: str | None = None,
         permanent: bool = True,
-    ):
+    ) -> None:
         super().__init__(message, endpoint=endpoint, status=status, permanent=permanent)
         self.field = field
 
@@ -585,15 +586,20 @@ class KinstaClient:
             started = time.monotonic()
             status: int | None = None
             cause: str
+            # A request that may have reached Kinsta is repeated only if repeating it is harmless: every
+            # read is; a write (future work) would start a second operation (REFERENCE §7). A request
+            # that never left (connect error or connect timeout) is always safe to send again.
+            sent = True
             try:
                 response = self._http.request(method, url, params=params, json=json)
             except httpx.TimeoutException as exc:
-                # Timeouts are transient (REFERENCE §8 notes Kinsta throttles bursts); retry them.
                 cause = f"timeout ({_httpx_name(exc)})"
+                sent = not isinstance(exc, httpx.ConnectTimeout)
             except httpx.TransportError as exc:
-                # Connection refused/reset, remote protocol error: transient as well. Only the type and
-                # message are kept; the exception object holds the request, and so the key header.
+                # Connection refused/reset, remote protocol error. Only the type and message are kept:
+                # the exception object holds the request, and with it the Authorization header.
                 cause = self._redact(f"{_httpx_name(exc)}: {exc}")
+                sent = not isinstance(exc, httpx.ConnectError)
             else:
                 status = response.status_code
                 elapsed = time.monotonic() - started
@@ -660,7 +666,7 @@ class KinstaClient:
                 cause = f"HTTP {status}: {detail}"
 
             # Transient failure: 5xx, timeout or transport error.
-            if transient_failures >= self.max_retries:
+            if transient_failures >= self.max_retries or (sent and method not in _IDEMPOTENT_METHODS):
                 raise KinstaError(
                     f"{endpoint}: {cause} (gave up after {transient_failures + 1} attempts)",
                     endpoint=endpoint,

@@ -775,3 +775,43 @@ def test_it_sends_the_bearer_key_and_accepts_json(clock: FakeClock) -> None:
     assert request.headers["Accept"] == "application/json"
     # Ids are escaped into the path, and the base URL's /v2 prefix is kept.
     assert request.url.raw_path == b"/v2/company/abc%2Fdef/available-regions"
+
+
+# --- room for writes (future work) ----------------------------------------------------------------
+
+
+def test_request_sends_a_write_once_even_when_it_fails_transiently(clock: FakeClock) -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "POST":
+            return httpx.Response(500, json={"message": "Error occurred while processing your request"})
+        return httpx.Response(202, json={"operation_id": "cache:clear-1", "message": "In progress", "status": 202})
+
+    with make_client(None, clock, transport=httpx.MockTransport(answer)) as kinsta:
+        with pytest.raises(KinstaError) as caught:
+            kinsta._request("POST", "/sites/tools/clear-cache", json={"environment_id": "e"})
+        # A second POST could start a second operation (REFERENCE §7), so it is not repeated.
+        assert len(seen) == 1
+        assert not caught.value.permanent
+        assert kinsta._request("PUT", "/sites/{site_id}/ok", path_params={"site_id": "s"}) == (
+            202,
+            {"operation_id": "cache:clear-1", "message": "In progress", "status": 202},
+        )
+    assert seen[0].read() == b'{"environment_id":"e"}'
+
+
+def test_request_retries_a_write_that_never_connected(clock: FakeClock) -> None:
+    attempts = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        if len(attempts) == 1:
+            raise httpx.ConnectError("Connection refused", request=request)
+        return httpx.Response(202, json={"operation_id": "x", "message": "ok", "status": 202})
+
+    with make_client(None, clock, transport=httpx.MockTransport(answer)) as kinsta:
+        status, _ = kinsta._request("POST", "/sites/tools/clear-cache", json={"environment_id": "e"})
+    assert status == 202
+    assert len(attempts) == 2
