@@ -723,3 +723,13 @@ def test_it_serves_over_real_http_with_keep_alive_and_drops_connections_on_reset
         assert control.status_code == 201
         assert client.get(f"/sites/{app.agency.sites[0].id}").status_code == 500
         assert httpx.get(f"{server.url}/__fake__/stats").json()["requests"] == 6
+
+
+def test_it_hangs_up_on_kept_alive_connections_when_stopped() -> None:
+    app = FakeKinsta(FakeAgency.generate(SPEC), api_key=KEY)
+    server = serve(app)
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=2.0) as client:
+        assert client.get("/validate").status_code == 200  # leaves a pooled keep-alive connection
+        server.stop()
+        with pytest.raises(httpx.TransportError):
+            client.get("/validate")

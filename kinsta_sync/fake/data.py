@@ -318,6 +318,8 @@ class FakeAgency:
         self.regions: list[FakeRegion] = [FakeRegion(name, region) for name, region in _REGIONS]
         self.api_keys: list[FakeApiKey] = []
         self._series: dict[str, _Series] = {}
+        self._sites_by_id: dict[str, FakeSite] = {}
+        self._envs_by_id: dict[str, tuple[FakeSite, FakeEnvironment]] = {}
 
     # --- generation ----------------------------------------------------------------------------
 
@@ -332,7 +334,9 @@ class FakeAgency:
         agency.api_keys = _make_api_keys(rng)
         agency.sites = _make_sites(rng, spec, today)
         for site in agency.sites:
+            agency._sites_by_id[site.id] = site
             for env in site.environments:
+                agency._envs_by_id[env.id] = (site, env)
                 agency._series[env.id] = _make_series(rng, env, spec, today)
         agency.activity = _make_activity(rng, spec, today, agency.sites, agency.users, agency.api_keys)
         return agency
@@ -349,15 +353,13 @@ class FakeAgency:
 
     def site(self, site_id: str) -> FakeSite | None:
         """The site as the API sees it: None for unknown or removed ids."""
-        return next((s for s in self.sites if s.id == site_id and not s.removed), None)
+        site = self._sites_by_id.get(site_id)
+        return None if site is None or site.removed else site
 
     def environment(self, env_id: str) -> FakeEnvironment | None:
         """The environment as the API sees it: None for unknown ids or a removed site's ids."""
-        for site in self.active_sites():
-            for env in site.environments:
-                if env.id == env_id:
-                    return env
-        return None
+        site, env = self._envs_by_id.get(env_id, (None, None))
+        return None if site is None or site.removed else env
 
     def live_environments(self) -> list[FakeEnvironment]:
         return [site.live for site in self.active_sites()]
@@ -377,7 +379,7 @@ class FakeAgency:
     def month_usage(self, site_id: str, metric: str) -> int:
         """This-month usage of a site (REFERENCE.md §4.4): the sum of its environments' daily
         values from the 1st of the current month to today; gaps count as zero."""
-        site = next(s for s in self.sites if s.id == site_id)
+        site = self._sites_by_id[site_id]
         start = self.today.replace(day=1)
         total = 0
         for env in site.environments:
@@ -389,11 +391,7 @@ class FakeAgency:
 
     def remove_site(self, site_id: str) -> None:
         """The site vanishes from every endpoint (404 afterwards); its activity stays."""
-        for site in self.sites:
-            if site.id == site_id:
-                site.removed = True
-                return
-        raise KeyError(site_id)
+        self._sites_by_id[site_id].removed = True  # KeyError for an unknown id
 
     def user(self, user_id: str) -> FakeUser | None:
         return next((u for u in self.users if u.id == user_id), None)
