@@ -18,16 +18,18 @@ from kinsta_sync.fake.server import serve
 
 
 def parse_fault(text: str) -> dict[str, Any]:
-    """KIND[:PATH[:TIMES]] -> FaultPlan.add() arguments; an empty PATH means any path."""
-    kind, _, rest = text.partition(":")
-    path, _, times = rest.partition(":")
+    """KIND[:PATH[:TIMES[:SECONDS]]] -> FaultPlan.add() arguments; an empty PATH means any path.
+
+    Examples: "500:/analytics/:3", "429::-1:5" (every request, Retry-After 5), "slow:/sites:1:2.5".
+    """
+    kind, path, times, seconds = [*text.split(":", 3), "", "", ""][:4]
     if kind not in KINDS:
         raise CommandError(f"unknown fault kind {kind!r}; expected one of {', '.join(sorted(KINDS))}")
     try:
-        count = int(times) if times else 1
+        return {"kind": kind, "path": path or None, "times": int(times) if times else 1,
+                "seconds": float(seconds) if seconds else 0.0}
     except ValueError as exc:
-        raise CommandError(f"TIMES must be an integer in {text!r}") from exc
-    return {"kind": kind, "path": path or None, "times": count}
+        raise CommandError(f"TIMES must be an integer and SECONDS a number in {text!r}") from exc
 
 
 class Command(BaseCommand):
@@ -49,8 +51,9 @@ class Command(BaseCommand):
         parser.add_argument("--analytics-status", type=int, choices=[200, 202], default=202)
         parser.add_argument("--bucket-format", choices=["naive", "z"], default="naive")
         parser.add_argument(
-            "--fault", action="append", default=[], metavar="KIND[:PATH[:TIMES]]",
-            help="inject a fault at start-up, e.g. 500:/analytics:3 or 429::-1 (repeatable)",
+            "--fault", action="append", default=[], metavar="KIND[:PATH[:TIMES[:SECONDS]]]",
+            help="inject a fault at start-up, e.g. 500:/analytics/:3 or 429::-1:5 (repeatable); "
+            f"kinds: {', '.join(sorted(KINDS))}",
         )  # fmt: skip
         parser.add_argument("--verbose-http", action="store_true", help="log every request")
 
@@ -69,7 +72,10 @@ class Command(BaseCommand):
             bucket_format=options["bucket_format"],
         )
         for fault in faults:
-            app.faults.add(fault.pop("kind"), **fault)
+            try:
+                app.faults.add(fault.pop("kind"), **fault)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         server = serve(app, host=options["host"], port=options["port"], verbose=options["verbose_http"])
         self.stdout.write(
             f"Fake Kinsta API on {server.url}\n"
