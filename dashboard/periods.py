@@ -1,0 +1,231 @@
+"""Report periods: the presets and custom ranges of the report URLs, and their comparison periods.
+
+The query (DESIGN.md, "URLs"): `?period=7d|30d|90d|this_month|last_month|12m` or
+`?start=YYYY-MM-DD&end=YYYY-MM-DD`, plus `&compare=previous|year|none`. `parse_period()` validates it with
+a Form, so garbage becomes a message on the page (HTTP 400), never a 500.
+
+Rolling presets (7, 30, 90 days, 12 months) end *yesterday*: Kinsta's figures for today are still growing,
+and a half day would make every comparison look like a drop. "This month" is month-to-date by definition
+and is compared with the same days of the month before. `today` is the caller's (the client's time zone
+for a report), so the server's clock never decides which day it is for a client in Sydney.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# Custom ranges longer than this are refused (~2 years): a bigger range is a typo, not a report.
+MAX_DAYS = 2 * 366
+# No data exists before Kinsta did; refusing silly years keeps date arithmetic in range.
+MIN_DATE = date(2000, 1, 1)
+
+PRESET_7D = "7d"
+PRESET_30D = "30d"
+PRESET_90D = "90d"
+PRESET_THIS_MONTH = "this_month"
+PRESET_LAST_MONTH = "last_month"
+PRESET_12M = "12m"
+CUSTOM = "custom"
+PRESETS = (PRESET_7D, PRESET_30D, PRESET_90D, PRESET_THIS_MONTH, PRESET_LAST_MONTH, PRESET_12M)
+PRESET_LABELS = {
+    PRESET_7D: _("7 days"),
+    PRESET_30D: _("30 days"),
+    PRESET_90D: _("90 days"),
+    PRESET_THIS_MONTH: _("This month"),
+    PRESET_LAST_MONTH: _("Last month"),
+    PRESET_12M: _("12 months"),
+}
+DEFAULT_PRESET = PRESET_30D
+
+COMPARE_PREVIOUS = "previous"
+COMPARE_YEAR = "year"
+COMPARE_NONE = "none"
+COMPARE_LABELS = {
+    COMPARE_PREVIOUS: _("Previous period"),
+    COMPARE_YEAR: _("Same period last year"),
+    COMPARE_NONE: pgettext_lazy("comparison", "None"),
+}
+DEFAULT_COMPARE = COMPARE_PREVIOUS
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from `start` to `end`, both included."""
+
+    start: date
+    end: date
+    # How it was chosen: a preset key or "custom" for a report period, "previous" or "year" for a
+    # comparison period. Kept so the picker and links can say so.
+    kind: str = CUSTOM
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"Period ends ({self.end}) before it starts ({self.start})")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+    def iter_days(self) -> Iterator[date]:
+        for offset in range(self.days):
+            yield self.start + timedelta(days=offset)
+
+    def query(self, compare: str) -> dict[str, str]:
+        """The URL query that reproduces this period (presets stay presets, so a bookmark keeps rolling)."""
+        if self.kind in PRESETS:
+            return {"period": self.kind, "compare": compare}
+        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "compare": compare}
+
+
+class InvalidPeriod(ValueError):
+    """The query does not describe a usable period. `messages` are for the page."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _months_back(day: date, months: int) -> date:
+    """The same day `months` earlier, clamped to the month's end (31 March -> 28/29 February)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def preset_period(preset: str, *, today: date) -> Period:
+    yesterday = today - timedelta(days=1)
+    if preset == PRESET_7D:
+        return Period(yesterday - timedelta(days=6), yesterday, preset)
+    if preset == PRESET_30D:
+        return Period(yesterday - timedelta(days=29), yesterday, preset)
+    if preset == PRESET_90D:
+        return Period(yesterday - timedelta(days=89), yesterday, preset)
+    if preset == PRESET_12M:
+        return Period(_months_back(yesterday, 12) + timedelta(days=1), yesterday, preset)
+    if preset == PRESET_THIS_MONTH:
+        return Period(today.replace(day=1), today, preset)
+    if preset == PRESET_LAST_MONTH:
+        last = today.replace(day=1) - timedelta(days=1)
+        return Period(last.replace(day=1), last, preset)
+    raise ValueError(f"Unknown period preset {preset!r}")
+
+
+def _is_whole_months(period: Period) -> bool:
+    return period.start.day == 1 and period.end == _month_end(period.end.year, period.end.month)
+
+
+def comparison_period(period: Period, compare: str) -> Period | None:
+    """The period to compare with: the one just before (same length, or the same calendar months), the
+    same dates a year earlier, or none."""
+    if compare == COMPARE_NONE:
+        return None
+    if compare == COMPARE_YEAR:
+        return Period(_months_back(period.start, 12), _months_back(period.end, 12), COMPARE_YEAR)
+    if compare != COMPARE_PREVIOUS:
+        raise ValueError(f"Unknown comparison {compare!r}")
+    if _is_whole_months(period):
+        # Calendar months compare with as many calendar months before: March with February, not with
+        # the 31 days before March.
+        months = (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+        start = _months_back(period.start, months)
+        return Period(start, period.start - timedelta(days=1), COMPARE_PREVIOUS)
+    if period.kind == PRESET_THIS_MONTH:
+        # Month to date: the same days of the previous month (1-14 March vs 1-14 February).
+        start = _months_back(period.start, 1)
+        end = min(start + timedelta(days=period.days - 1), period.start - timedelta(days=1))
+        return Period(start, end, COMPARE_PREVIOUS)
+    end = period.start - timedelta(days=1)
+    return Period(end - timedelta(days=period.days - 1), end, COMPARE_PREVIOUS)
+
+
+class PeriodForm(forms.Form):
+    """Validates the report query. Unknown parameters are ignored; every known one is checked."""
+
+    period = forms.ChoiceField(
+        choices=[(p, PRESET_LABELS[p]) for p in PRESETS] + [(CUSTOM, _("Custom range"))],
+        required=False,
+        label=_("Period"),
+    )
+    start = forms.DateField(required=False, input_formats=["%Y-%m-%d"], label=_("From"))
+    end = forms.DateField(required=False, input_formats=["%Y-%m-%d"], label=_("To"))
+    compare = forms.ChoiceField(choices=list(COMPARE_LABELS.items()), required=False, label=_("Compare with"))
+
+    def __init__(self, data: Mapping[str, Any], *, today: date, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.today = today
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if self.errors:
+            return cleaned
+        preset = cleaned.get("period") or ""
+        if preset in PRESETS:
+            # The picker is one form: with a preset chosen, the (pre-filled) custom dates are ignored.
+            cleaned["start"] = cleaned["end"] = None
+            return cleaned
+        if start is None and end is None:
+            if preset == CUSTOM:
+                raise forms.ValidationError(_("Choose the first and the last day of the custom range."))
+            return cleaned
+        if start is None or end is None:
+            raise forms.ValidationError(_("A custom range needs both a first and a last day."))
+        if end < start:
+            raise forms.ValidationError(_("The range ends before it starts."))
+        if start < MIN_DATE:
+            raise forms.ValidationError(
+                _("The range starts too early (the earliest day is %(day)s)."), params={"day": MIN_DATE.isoformat()}
+            )
+        if end > self.today:
+            raise forms.ValidationError(_("The range ends in the future."))
+        if (end - start).days + 1 > MAX_DAYS:
+            raise forms.ValidationError(
+                _("The range is too long: at most %(days)d days (about two years)."), params={"days": MAX_DAYS}
+            )
+        return cleaned
+
+    def error_messages(self) -> list[str]:
+        messages: list[str] = []
+        for field, errors in self.errors.items():
+            label = "" if field == NON_FIELD_ERRORS else f"{self.fields[field].label or field}: "
+            messages.extend(f"{label}{error}" for error in errors)
+        return messages
+
+
+def parse_period(query: Mapping[str, Any], *, today: date) -> tuple[Period, Period | None]:
+    """The period and comparison period a report query asks for; the default is 30 days vs the previous 30.
+
+    Raises InvalidPeriod with messages for the page when the query is not usable.
+    """
+    form = PeriodForm(query, today=today)
+    if not form.is_valid():
+        raise InvalidPeriod(form.error_messages())
+    data = form.cleaned_data
+    compare = data.get("compare") or DEFAULT_COMPARE
+    if data.get("start") is not None:
+        period = Period(data["start"], data["end"])
+    else:
+        period = preset_period(data.get("period") or DEFAULT_PRESET, today=today)
+    return period, comparison_period(period, compare)
+
+
+def compare_key(compare_period: Period | None) -> str:
+    """Which comparison the picker shows for a comparison period from `parse_period()`."""
+    return COMPARE_NONE if compare_period is None else compare_period.kind
