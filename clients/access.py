@@ -1,0 +1,54 @@
+"""Who may see which client: the one place access is decided. Every report view goes through it.
+
+- Agency staff (active staff users) see every client (inactive ones only when asked for by slug).
+- A client user (a `ClientMembership`) sees only their own client, and only while it is active.
+- Anonymous users, inactive users and users without a membership see nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from clients.models import Client, ClientMembership
+
+
+def _is_staff(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
+
+
+def client_for_member(user: Any) -> Client | None:
+    """The active client a (non-staff) client user belongs to, or None."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    try:
+        membership = ClientMembership.objects.select_related("client").get(user=user)
+    except ClientMembership.DoesNotExist:
+        return None
+    return membership.client if membership.client.is_active else None
+
+
+def visible_clients(user: Any) -> QuerySet[Client]:
+    if _is_staff(user):
+        return Client.objects.filter(is_active=True)
+    member_of = client_for_member(user)
+    if member_of is None:
+        return Client.objects.none()
+    return Client.objects.filter(pk=member_of.pk)
+
+
+def can_view_client(user: Any, client: Client) -> bool:
+    if _is_staff(user):
+        return True
+    member_of = client_for_member(user)
+    return member_of is not None and member_of.pk == client.pk
+
+
+def get_client_for_user(user: Any, slug: str) -> Client:
+    """The client with this slug if the user may see it; Http404 otherwise (never 403: ids don't leak)."""
+    client = Client.objects.filter(slug=slug).first()
+    if client is None or not can_view_client(user, client):
+        raise Http404("No such client.")
+    return client

@@ -1,0 +1,170 @@
+"""Clients of the agency, which mirrored sites belong to whom, and who may see which client's reports.
+
+The mirror (kinsta_sync) never knows about any of this: a `SiteAssignment` points at a mirrored `Site`,
+so an assignment survives re-syncs and a site's removal from Kinsta (sites are never deleted there).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from clients.validators import (
+    validate_email_list,
+    validate_hex_color,
+    validate_logo,
+    validate_timezone,
+)
+from kinsta_sync.models import Site
+
+DEFAULT_BRAND_COLOR = "#4b2fd1"
+
+
+class Client(models.Model):
+    class Language(models.TextChoices):
+        EN = "en", "English"
+        DE = "de", "Deutsch"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True, help_text="Used in the report's address: /clients/<slug>/.")
+    contact_emails = models.JSONField(
+        default=list, blank=True, validators=[validate_email_list], help_text="Who receives the reports."
+    )
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
+    timezone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], help_text="Report days start at midnight here."
+    )
+    logo = models.FileField(upload_to="client-logos/", blank=True, validators=[validate_logo])
+    brand_color = models.CharField(max_length=7, default=DEFAULT_BRAND_COLOR, validators=[validate_hex_color])
+    notes = models.TextField(blank=True, help_text="Internal: never shown to the client.")
+    is_active = models.BooleanField(default=True, help_text="Inactive clients get no reports and no portal access.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), name="unique_client_name_ci", violation_error_message="A client with this name exists."
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def contact_email_list(self) -> list[str]:
+        return [email for email in self.contact_emails if isinstance(email, str) and email]
+
+
+class AgencyBranding(models.Model):
+    """The agency's own name, logo and sender details, set once for the installation (a single row)."""
+
+    SINGLETON_PK = 1
+
+    name = models.CharField(max_length=200, default="Your agency")
+    logo = models.FileField(upload_to="agency/", blank=True, validators=[validate_logo])
+    brand_color = models.CharField(max_length=7, default=DEFAULT_BRAND_COLOR, validators=[validate_hex_color])
+    sender_name = models.CharField(
+        max_length=200, blank=True, help_text="The 'From' name of report and invitation e-mails."
+    )
+    reply_to = models.EmailField(blank=True, help_text="Where clients' replies go.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "agency branding"
+        verbose_name_plural = "agency branding"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.pk = self.SINGLETON_PK
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def get(cls) -> AgencyBranding:
+        branding, _ = cls.objects.get_or_create(pk=cls.SINGLETON_PK)
+        return branding
+
+
+class MappingRule(models.Model):
+    """Assigns unmapped sites to a client. Rules never move a site that already has a client."""
+
+    class Kind(models.TextChoices):
+        LABEL = "label", "Kinsta label equals"
+        DOMAIN = "domain", "Domain matches"
+        NAME = "name", "Site name matches"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="mapping_rules")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    pattern = models.CharField(
+        max_length=500,
+        help_text=(
+            "Label: the label's name (case does not matter). Domain: a glob over every domain of the site, "
+            "e.g. *.acme.com (which does not match acme.com itself: add a second rule for it). Name: a glob "
+            "over the site's name and display name, e.g. acme-*."
+        ),
+    )
+    priority = models.IntegerField(
+        default=0, help_text="When rules of different clients match a site, the higher wins."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-priority", "client__name", "kind", "pattern"]
+        constraints = [models.UniqueConstraint(fields=["client", "kind", "pattern"], name="unique_rule_per_client")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pattern!r} → {self.client}"
+
+
+class SiteAssignment(models.Model):
+    """A site belongs to at most one client (the one-to-one key enforces it)."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "By hand"
+        RULE = "rule", "By rule"
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="assignment")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="site_assignments")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    rule = models.ForeignKey(MappingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site__display_name"]
+
+    def __str__(self) -> str:
+        return f"{self.site} → {self.client}"
+
+
+class ClientMembership(models.Model):
+    """Makes a (non-staff) user a client user: they see this one client's reports, read-only."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_membership")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="memberships")
+    invited_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__email"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.client}"
+
+
+class UnmappedSite(Site):
+    """The admin's "unmapped sites" list: mirrored sites without a client, with the bulk assign action."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "unmapped site"
