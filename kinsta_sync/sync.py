@@ -275,7 +275,8 @@ def _finish(ctx: _Context) -> None:
     run = ctx.run
     if not ctx.failed_steps:
         run.status = SyncRun.Status.SUCCESS
-    elif ctx.done_steps or any(c.created or c.updated or c.removed for c in ctx.counts.values()):
+    elif STEP_VALIDATE in ctx.done_steps or any(any(c.as_dict().values()) for c in ctx.counts.values()):
+        # Something arrived from Kinsta (stored or found unchanged): the run did part of its work.
         run.status = SyncRun.Status.PARTIAL
     else:
         run.status = SyncRun.Status.FAILED
