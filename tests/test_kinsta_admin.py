@@ -13,7 +13,7 @@ from tests.conftest import FAKE_KEY, login_in_browser
 
 pytestmark = pytest.mark.django_db
 
-ADMIN_PASSWORD = "pw-admin-123!"  # noqa: S105
+ADMIN_PASSWORD = "pw-admin-123!"
 
 
 @pytest.fixture
