@@ -10,7 +10,7 @@ import json
 import re
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -747,3 +747,12 @@ def test_the_command_parses_fault_options() -> None:
         parse_fault("explode")
     with pytest.raises(CommandError):
         parse_fault("500:/sites:many")
+
+
+def test_it_logs_site_activity_only_after_the_site_exists() -> None:
+    agency = FakeAgency.generate(AgencySpec(seed=4, sites=60, days=120, today=TODAY))
+    created = {site.id: site.created_day for site in agency.sites}
+    site_events = [a for a in agency.activity if a.site_id]
+    assert site_events
+    for event in site_events:
+        assert datetime.fromtimestamp(event.created_at / 1000, UTC).date() >= created[event.site_id]

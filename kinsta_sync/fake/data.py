@@ -613,8 +613,13 @@ def _make_activity(rng: random.Random, spec: AgencySpec, today: date, sites: lis
     for index, created_at in enumerate(stamps):
         next_id += rng.randint(1, 400)
         category, kind, template, _ = rng.choices(_ACTIVITY_KINDS, weights=weights)[0]
-        site = rng.choice(sites) if category == "siteActions" else None
-        env = rng.choice(site.environments) if site else None
+        day = datetime.fromtimestamp(created_at / 1000, UTC).date()
+        if category == "siteActions":
+            # Nothing happens to a site (or its staging) before it exists.
+            site = rng.choice([s for s in sites if s.created_day <= day] or sites)
+            env = rng.choice([e for e in site.environments if e.created_day <= day] or site.environments)
+        else:
+            site = env = None
         plugin = rng.choice(_PLUGINS)
         theme = rng.choice(_THEMES)
         description = template.format(

@@ -29,14 +29,6 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     timeout = IDLE_TIMEOUT
 
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection)
-
-    def finish(self) -> None:
-        self.server.untrack(self.connection)
-        super().finish()
-
     def do_GET(self) -> None:
         self._run_app()
 
@@ -131,13 +123,17 @@ class _Server(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
 
-    def track(self, connection: socket.socket) -> None:
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Track in the accepting thread, so stop() cannot miss a connection whose handler thread
+        # has not started yet.
         with self._connections_lock:
-            self._connections.add(connection)
+            self._connections.add(request)
+        super().process_request(request, client_address)
 
-    def untrack(self, connection: socket.socket) -> None:
+    def shutdown_request(self, request: Any) -> None:
         with self._connections_lock:
-            self._connections.discard(connection)
+            self._connections.discard(request)
+        super().shutdown_request(request)
 
     def close_connections(self) -> None:
         """Hang up on open keep-alive connections, so a stopped fake really is unreachable."""
