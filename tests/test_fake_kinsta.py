@@ -762,13 +762,8 @@ def test_it_counts_concurrent_requests_exactly_over_real_http() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     app = FakeKinsta(FakeAgency.generate(SPEC), api_key=KEY, requests_per_minute=30)
-    with serve(app) as server:
-
-        def call(_: int) -> int:
-            with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=5) as http:
-                return http.get("/validate").status_code
-
-        with ThreadPoolExecutor(max_workers=10) as pool:
-            statuses = Counter(pool.map(call, range(50)))
+    with serve(app) as server, httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"},
+                                             timeout=5) as http, ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = Counter(pool.map(lambda _: http.get("/validate").status_code, range(50)))
     assert statuses == Counter({200: 30, 429: 20})
     assert (app.stats.requests, app.stats.throttled, app.stats.max_rate_per_minute) == (50, 20, 50)
