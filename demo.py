@@ -52,6 +52,8 @@ def main() -> int:
     args = parser.parse_args()
 
     ensure_venv("requirements.txt")
+    # A SIGTERM (a process manager, `timeout`) stops the children like Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     database = ROOT / "demo.sqlite3"
     if args.fresh:
         for suffix in ("", "-wal", "-shm"):
