@@ -95,6 +95,7 @@ def test_text_and_separators_follow_the_language(report):
         figure = charts.bandwidth(report)
         assert charts.plotly_locale() == "de"
     assert figure["layout"]["separators"] == ",."
+    assert figure["layout"]["title"]["text"] == "Bandbreite pro Tag (Live-Websites)"
     assert charts.bandwidth(report)["layout"]["separators"] == ".,"
 
 
