@@ -81,6 +81,7 @@ def main() -> None:
     for label, steps in (("first", ALL_STEPS), ("daily", DAILY_STEPS)):
         # Scheduled runs are hours apart: each starts with the company's full budget, as a fresh process would.
         reset_limiters()
+        app.reset_rate_limits()
         app.stats.reset()
         started = time.monotonic()
         run = run_sync(account=account, trigger=SyncRun.Trigger.MANUAL, steps=steps)

@@ -255,6 +255,11 @@ class FakeKinsta:
     def restore_key(self) -> None:
         self._revoked = False
 
+    def reset_rate_limits(self) -> None:
+        """Forget the requests counted against the limits, as if the last one was minutes ago."""
+        with self._lock:
+            self._windows.clear()
+
     # --- WSGI ------------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
