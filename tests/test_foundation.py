@@ -62,6 +62,26 @@ class TestSettings:
         assert result.returncode == 0, result.stderr
         assert "False ['reports.example.com']" in result.stdout
 
+    def test_check_deploy_reports_no_warnings_with_the_documented_production_variables(self):
+        environment = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+        environment.update(
+            DEBUG="false",
+            SECRET_KEY="k" * 20 + "-long-random-production-secret-0123456789",
+            ALLOWED_HOSTS="reports.example.com",
+            BEHIND_HTTPS_PROXY="true",
+        )
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "no issues" in result.stdout
+
     def test_redis_url_switches_the_django_q_broker(self):
         code = SETUP + "; from django.conf import settings as s; print(s.Q_CLUSTER.get('redis'), 'orm' in s.Q_CLUSTER)"
         redis_url = "redis://127.0.0.1:6379/3"
