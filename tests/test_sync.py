@@ -241,3 +241,36 @@ def test_two_concurrent_syncs_store_no_duplicates(account, agency):
     assert set(AnalyticsPoint.objects.values_list("environment__kinsta_id", "metric", "day", "value")) == (
         expected_points(agency, days=60)
     )
+
+
+def test_a_whole_sync_stays_under_the_configured_rate_by_the_fakes_own_count(account, agency):
+    """Both sides run on one clock 30 times faster than real time, so a 'minute' lasts two seconds."""
+    import time
+
+    from kinsta_sync.client import RateLimiter
+    from kinsta_sync.fake.app import FakeKinsta
+    from kinsta_sync.fake.server import serve
+    from kinsta_sync.sync import client_for_account
+    from tests.conftest import FAKE_KEY
+
+    speed = 30.0
+    start = time.monotonic()
+
+    def clock() -> float:
+        return start + (time.monotonic() - start) * speed
+
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds / speed)
+
+    limit = 12
+    app = FakeKinsta(agency, api_key=FAKE_KEY, requests_per_minute=120, clock=clock)
+    with serve(app) as server:
+        limiter = RateLimiter(limit, logs_per_minute=limit, clock=clock, sleep=sleep)
+        client = client_for_account(account, base_url=server.url, limiter=limiter)
+        run = run_sync(account=account, client=client)
+        client.close()
+
+    assert run.status == SyncRun.Status.SUCCESS, run.errors
+    assert app.stats.requests > 2 * limit  # the limit really bound the run
+    assert app.stats.max_rate_per_minute <= limit
+    assert app.stats.throttled == 0
