@@ -12,6 +12,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -44,6 +45,11 @@ def main() -> int:
     env = dict(os.environ)
     # Development defaults (the test settings are the real settings; DEBUG only unlocks dev secrets).
     env.setdefault("DEBUG", "true")
+    # A file-based SQLite test database (not the shared in-memory one), so tests that run syncs in two
+    # threads at once see real SQLite locking, as the web process and the worker do.
+    if not env.get("DATABASE_URL", "").startswith(("postgres", "pgsql")):
+        test_db = Path(tempfile.gettempdir()) / f"agency-reports-test-{os.getpid()}.sqlite3"
+        env.setdefault("SQLITE_TEST_NAME", str(test_db))
     steps = [
         ("ruff", [BIN / "ruff", "check", "."]),
         ("django checks", [PY, "manage.py", "check", "--fail-level", "WARNING"]),
