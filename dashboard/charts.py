@@ -46,6 +46,11 @@ COMPARE_COLOR = "#1d2330"
 NO_DATA_FILL = "rgba(91, 100, 117, 0.12)"
 # Charts show this many sites; the rest are summed into one "other sites" series (the table lists all).
 MAX_SERIES = 9
+# Legend entries are cut to this many characters (the full name is in the hover and the tables).
+LEGEND_CHARS = 40
+# Height of the plot area, plus one legend row per series (legends sit under the plot).
+PLOT_HEIGHT = 300
+LEGEND_ROW = 22
 
 Series = tuple[int | None, ...]
 
@@ -53,6 +58,24 @@ Series = tuple[int | None, ...]
 def _separators() -> str:
     """Plotly's decimal and thousands separators for the active language."""
     return f"{formats.get_format('DECIMAL_SEPARATOR')}{formats.get_format('THOUSAND_SEPARATOR')}"
+
+
+def _legend_name(name: str) -> str:
+    return name if len(name) <= LEGEND_CHARS else name[: LEGEND_CHARS - 1].rstrip() + "…"
+
+
+def _fit_legend(layout: dict[str, Any], traces: int) -> None:
+    """Grow the figure with its legend, so many series never squash the plot itself."""
+    layout["height"] = PLOT_HEIGHT + 60 + LEGEND_ROW * max(1, traces)
+
+
+def _site_colors(report: Analytics) -> dict[int, str]:
+    """One colour per live site, the same in every chart: by visits, biggest first."""
+    ranked = sorted(
+        (site for site in report.sites if site.live is not None),
+        key=lambda site: (-(site.live.totals.visits or 0), site.display_name),  # type: ignore[union-attr]
+    )
+    return {site.id: PALETTE[i % len(PALETTE)] for i, site in enumerate(ranked)}
 
 
 def _x(days: Sequence[date]) -> list[str]:
@@ -68,7 +91,7 @@ def _layout(*, title: str, y_title: str, bytes_axis: bool = False, stacked: bool
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
         "separators": _separators(),
         "margin": {"l": 56, "r": 16, "t": 48, "b": 40},
-        "height": 360,
+        "height": PLOT_HEIGHT + 60 + LEGEND_ROW * 2,
         "hovermode": "x unified",
         "legend": {"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0},
         "xaxis": {"type": "date", "tickformat": "%d %b", "hoverformat": "%x", "fixedrange": True},
@@ -183,7 +206,7 @@ def _top_and_rest(
 def _bar(name: str, days: Sequence[date], values: Series, color: str) -> dict[str, Any]:
     return {
         "type": "bar",
-        "name": name,
+        "name": _legend_name(name),
         "x": _x(days),
         "y": list(values),
         "marker": {"color": color},
@@ -195,7 +218,7 @@ def _line(name: str, days: Sequence[date], values: Series, color: str, *, bytes_
     return {
         "type": "scatter",
         "mode": "lines+markers" if len(days) <= 31 else "lines",
-        "name": name,
+        "name": _legend_name(name),
         "x": _x(days),
         "y": list(values),
         "connectgaps": False,
@@ -238,14 +261,16 @@ def _comparison_line(report: Analytics, metric: str, *, bytes_: bool = False) ->
 def visits_by_site(report: Analytics) -> dict[str, Any]:
     """Visits per day of the live sites, stacked by site, with the comparison period's total as a line."""
     n = len(report.days)
+    colors = _site_colors(report)
     named = [
-        (site.display_name, site.live.daily[VISITS], site.live.totals.visits or 0)
+        (site.display_name, site.live.daily[VISITS], site.live.totals.visits or 0, colors[site.id])
         for site in report.sites
         if site.live is not None
     ]
-    top, rest = _top_and_rest(named, n)
+    top, rest = _top_and_rest([(name, values, weight) for name, values, weight, _ in named], n)
+    color_of = {name: color for name, _, _, color in named}
     layout = _layout(title=gettext("Visits per day (live sites)"), y_title=gettext("Visits"), stacked=True)
-    data = [_bar(name, report.days, values, PALETTE[i % len(PALETTE)]) for i, (name, values) in enumerate(top)]
+    data = [_bar(name, report.days, values, color_of[name]) for name, values in top]
     if rest is not None:
         count, values = rest
         label = ngettext("%(count)d other site", "%(count)d other sites", count) % {"count": count}
@@ -253,6 +278,7 @@ def visits_by_site(report: Analytics) -> dict[str, Any]:
     comparison = _comparison_line(report, VISITS)
     if comparison is not None:
         data.append(comparison)
+    _fit_legend(layout, len(data))
     _mark_gaps(layout, report.days, report.live_daily[VISITS])
     return {"data": data, "layout": layout}
 
@@ -271,8 +297,9 @@ def bandwidth(report: Analytics) -> dict[str, Any]:
 
 def disk_by_site(report: Analytics) -> dict[str, Any]:
     """Disk usage of each live site over time (a gauge: one line per site, never stacked or summed)."""
+    colors = _site_colors(report)
     named = [
-        (site.display_name, site.live.daily[DISK_USAGE], site.live.totals.disk_usage or 0)
+        (site.display_name, site.live.daily[DISK_USAGE], site.live.totals.disk_usage or 0, colors[site.id])
         for site in report.sites
         if site.live is not None
     ]
@@ -285,10 +312,8 @@ def disk_by_site(report: Analytics) -> dict[str, Any]:
             "total": len(ranked),
         }
     layout = _layout(title=title, y_title=gettext("Bytes"), bytes_axis=True)
-    data = [
-        _line(name, report.days, values, PALETTE[i % len(PALETTE)], bytes_=True)
-        for i, (name, values, _) in enumerate(shown)
-    ]
+    data = [_line(name, report.days, values, color, bytes_=True) for name, values, _, color in shown]
+    _fit_legend(layout, len(data))
     _mark_gaps(layout, report.days, report.live_daily[DISK_USAGE])
     return {"data": data, "layout": layout}
 

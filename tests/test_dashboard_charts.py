@@ -119,3 +119,22 @@ def test_sparkline_splits_at_gaps():
     assert segments == ["0.0,20.0 25.0,15.0", "75.0,5.0 100.0,0.0"]
     # A lone day between gaps still draws a (tiny) segment; a flat line sits in the middle.
     assert charts.sparkline([None, 3, None], width=10, height=10, pad=0) == ["5.0,5.0 6.0,5.0"]
+
+
+def test_a_site_keeps_its_colour_across_charts_and_long_names_are_cut_in_legends():
+    account = make_account()
+    client = make_client("Colours")
+    small = make_site(account, name="small", display_name="Small " + "x" * 80)
+    big = make_site(account, name="big", display_name="Big")
+    add_points(small.live, metric="visits", days=series([1] * 7))
+    add_points(small.live, metric="disk_usage", days=series([900] * 7))
+    add_points(big.live, metric="visits", days=series([100] * 7))
+    add_points(big.live, metric="disk_usage", days=series([10] * 7))
+    assign([small, big], client)
+    report = client_report(client=client, period=PERIOD, compare=None)
+    visits = {t["name"]: t["marker"]["color"] for t in charts.visits_by_site(report)["data"]}
+    disk = {t["name"]: t["line"]["color"] for t in charts.disk_by_site(report)["data"]}
+    assert visits == disk
+    assert visits["Big"] == charts.PALETTE[0]
+    (long_name,) = [name for name in visits if name.startswith("Small")]
+    assert len(long_name) == charts.LEGEND_CHARS and long_name.endswith("…")

@@ -3,32 +3,40 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  // Selects marked data-autosubmit submit their form on change (the submit button stays for keyboards
-  // and for pages without JavaScript).
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () {
-      if (select.form) select.form.requestSubmit ? select.form.requestSubmit() : select.form.submit();
-    });
-  });
+  function submit(form) {
+    if (form.requestSubmit) form.requestSubmit();
+    else form.submit();
+  }
 
-  // Period picker: editing a date means "custom range"; a preset hides the dates.
+  // Period picker: a preset submits at once and hides the dates; "custom" reveals them and waits for
+  // the Show button; editing a date means "custom". Dates are only sent with a custom range, so a
+  // preset's URL stays short (and keeps rolling when bookmarked).
   document.querySelectorAll("[data-period-picker]").forEach(function (form) {
     var preset = form.querySelector("select[name=period]");
-    var dates = form.querySelectorAll("[data-custom-dates]");
     if (!preset) return;
+    var dates = form.querySelectorAll("[data-custom-dates]");
+    var inputs = form.querySelectorAll("input[type=date]");
     function sync() {
       var custom = preset.value === "custom";
       dates.forEach(function (el) { el.hidden = !custom; });
+      inputs.forEach(function (input) { input.disabled = !custom; });
     }
-    form.querySelectorAll("input[type=date]").forEach(function (input) {
-      input.addEventListener("change", function () { preset.value = "custom"; sync(); });
-    });
-    // Choosing "custom" only reveals the dates; submitting waits for the Show button.
     preset.removeAttribute("data-autosubmit");
     preset.addEventListener("change", function () {
       sync();
-      if (preset.value !== "custom") form.requestSubmit ? form.requestSubmit() : form.submit();
+      if (preset.value !== "custom") submit(form);
+    });
+    inputs.forEach(function (input) {
+      input.addEventListener("change", function () { preset.value = "custom"; sync(); });
     });
     sync();
+  });
+
+  // Other selects marked data-autosubmit submit their form on change (the submit buttons stay for
+  // keyboards and for pages without JavaScript).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      if (select.form) submit(select.form);
+    });
   });
 })();

@@ -29,7 +29,8 @@
       responsive: true,
       displaylogo: false,
       locale: el.dataset.locale || "en",
-      modeBarButtonsToRemove: ["select2d", "lasso2d", "zoom2d", "pan2d", "autoScale2d", "zoomIn2d", "zoomOut2d"],
+      // Only "download as PNG": the axes are fixed, so zoom and pan buttons would do nothing.
+      modeBarButtons: [["toImage"]],
     });
   });
 })();
