@@ -5,3 +5,10 @@ class ClientsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "clients"
     verbose_name = "Clients"
+
+    def ready(self) -> None:
+        # Rules run after every sync. The mirror only sends the signal; it never imports this app.
+        from clients.services import apply_rules_after_sync
+        from kinsta_sync.signals import sync_finished
+
+        sync_finished.connect(apply_rules_after_sync, dispatch_uid="clients-apply-mapping-rules")

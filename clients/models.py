@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -54,6 +55,10 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        # The report page (dashboard app); hard-coded so this app does not import the dashboard's URLs.
+        return f"/clients/{self.slug}/"
 
     @property
     def contact_email_list(self) -> list[str]:
@@ -122,6 +127,14 @@ class MappingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.pattern!r} → {self.client}"
+
+    def clean(self) -> None:
+        from clients.rules import validate_pattern
+
+        try:
+            self.pattern = validate_pattern(kind=self.kind, pattern=self.pattern or "")
+        except ValidationError as exc:
+            raise ValidationError({"pattern": exc.messages}) from exc
 
 
 class SiteAssignment(models.Model):

@@ -6,12 +6,15 @@ test is about what a sync does.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import uuid
 from collections.abc import Iterable
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 
 from kinsta_sync.models import AnalyticsPoint, Environment, KinstaAccount, Site, SiteLabel
 
@@ -80,10 +83,18 @@ def add_points(environment: Environment, *, metric: str, days: dict[date, int]) 
     )
 
 
+@functools.cache
+def _hashed(password: str, hashers: tuple[str, ...]) -> str:
+    # Hashing is slow on purpose; the personas share a few passwords, so hash each one once per run
+    # (per hasher setting: a test may switch PASSWORD_HASHERS).
+    return make_password(password)
+
+
 def make_user(username: str, *, password: str, email: str | None = None, is_staff: bool = False, **extra):  # type: ignore[no-untyped-def]
-    return get_user_model().objects.create_user(
-        username=username, email=email or f"{username}@example.com", password=password, is_staff=is_staff, **extra
-    )
+    user = get_user_model()(username=username, email=email or f"{username}@example.com", is_staff=is_staff, **extra)
+    user.password = _hashed(password, tuple(settings.PASSWORD_HASHERS))
+    user.save()
+    return user
 
 
 def make_client(name: str, *, slug: str | None = None, **fields):  # type: ignore[no-untyped-def]

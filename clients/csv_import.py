@@ -1,0 +1,296 @@
+"""Reading the clients spreadsheet: `client,contact_email,rule_kind,pattern`, one header row.
+
+Each row names a client and optionally adds a contact e-mail and/or a mapping rule to it; several rows may
+name the same client. The file is checked as a whole first (every error, with its line number); only a file
+without errors is applied, and applying it twice changes nothing (clients are matched by name, e-mails and
+rules by value, all case-insensitively).
+
+Cells are stored verbatim: a client called `=HYPERLINK(...)` is a legal (if odd) name. Templates escape it
+and CSV exports neutralise formulas when writing, which is where the danger is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.text import slugify
+
+from clients.models import Client, MappingRule
+from clients.rules import KINDS, normalize, validate_pattern
+
+COLUMNS = ("client", "contact_email", "rule_kind", "pattern")
+MAX_BYTES = 1024 * 1024
+MAX_ROWS = 5000
+MAX_ERRORS = 200  # a wrong file can have thousands; the first few hundred say enough
+NAME_MAX = 200
+SLUG_MAX = 80
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    client: str
+    contact_email: str
+    rule_kind: str
+    pattern: str
+
+
+@dataclass
+class ClientChange:
+    name: str
+    existing: Client | None
+    slug: str
+    new_emails: list[str] = field(default_factory=list)
+    new_rules: list[tuple[str, str]] = field(default_factory=list)  # (kind, pattern)
+    client: Client | None = None  # set once written
+
+    @property
+    def is_change(self) -> bool:
+        return self.existing is None or bool(self.new_emails or self.new_rules)
+
+
+@dataclass
+class ImportResult:
+    errors: list[RowError] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    changes: list[ClientChange] = field(default_factory=list)
+    dry_run: bool = True
+    truncated_errors: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def clients_created(self) -> list[ClientChange]:
+        return [c for c in self.changes if c.existing is None]
+
+    @property
+    def emails_added(self) -> int:
+        return sum(len(c.new_emails) for c in self.changes)
+
+    @property
+    def rules_created(self) -> int:
+        return sum(len(c.new_rules) for c in self.changes)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.is_change for c in self.changes)
+
+    def error(self, line: int, message: str) -> None:
+        if len(self.errors) >= MAX_ERRORS:
+            self.truncated_errors = True
+            return
+        self.errors.append(RowError(line, message))
+
+    def summary(self) -> str:
+        if not self.ok:
+            more = " (only the first ones are listed)" if self.truncated_errors else ""
+            return f"Nothing was imported: {len(self.errors)} error(s){more}."
+        verb = "Would create" if self.dry_run else "Created"
+        add = "would add" if self.dry_run else "added"
+        return (
+            f"{verb} {len(self.clients_created)} client(s), {add} {self.emails_added} contact e-mail(s) and "
+            f"{self.rules_created} rule(s) from {len(self.rows)} row(s)."
+            + ("" if self.changed else " Nothing to change: everything in the file is already there.")
+        )
+
+    def lines(self) -> list[str]:
+        if not self.ok:
+            return [str(error) for error in self.errors]
+        out = []
+        for change in self.changes:
+            if change.existing is None:
+                out.append(f"new client {change.name} (/clients/{change.slug}/)")
+            for email in change.new_emails:
+                out.append(f"{change.name}: contact {email}")
+            for kind, pattern in change.new_rules:
+                out.append(f"{change.name}: rule {kind} {pattern}")
+        return out
+
+
+# --- Reading and validating --------------------------------------------------------------------------------
+
+
+def _read_text(file: IO[bytes], result: ImportResult) -> str | None:
+    # Read at most one byte more than allowed: an oversized upload is refused without reading it all.
+    data = file.read(MAX_BYTES + 1)
+    if isinstance(data, str):  # a text stream (e.g. a test's StringIO)
+        data = data.encode("utf-8")
+    if len(data) > MAX_BYTES:
+        result.error(0, f"The file is larger than {MAX_BYTES // 1024} KB; split it.")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        result.error(line, "This line is not UTF-8 text; save the spreadsheet as CSV UTF-8.")
+        return None
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+
+
+def _check_row(line: int, cells: dict[str, str], result: ImportResult) -> Row | None:
+    client = cells["client"].strip()
+    email = cells["contact_email"].strip()
+    kind = cells["rule_kind"].strip().lower()
+    pattern = cells["pattern"].strip()
+    errors_before = len(result.errors)
+    if not client:
+        result.error(line, "The client name is empty.")
+    elif len(client) > NAME_MAX:
+        result.error(line, f"The client name is longer than {NAME_MAX} characters.")
+    for column, value in (("client", client), ("contact_email", email), ("pattern", pattern)):
+        if _has_control_characters(value):
+            result.error(line, f"{column} contains control characters (tabs, line breaks or similar).")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            result.error(line, f"{email!r} is not an e-mail address.")
+    if kind and kind not in KINDS:
+        result.error(line, f"rule_kind {kind!r} is unknown: use label, domain or name.")
+    elif kind and not pattern:
+        result.error(line, f"A {kind} rule needs a pattern.")
+    elif pattern and not kind:
+        result.error(line, "A pattern needs a rule_kind (label, domain or name).")
+    elif kind:
+        if len(pattern) > 500:
+            result.error(line, "The pattern is longer than 500 characters.")
+        else:
+            try:
+                pattern = validate_pattern(kind=kind, pattern=pattern)
+            except ValidationError as exc:
+                result.error(line, " ".join(exc.messages))
+    if len(result.errors) != errors_before:
+        return None
+    return Row(line=line, client=client, contact_email=email, rule_kind=kind, pattern=pattern)
+
+
+def parse(file: IO[bytes]) -> ImportResult:
+    """Read and check every row; touches no table."""
+    result = ImportResult()
+    text = _read_text(file, result)
+    if text is None:
+        return result
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        result.error(1, f"Not a readable CSV header: {exc}.")
+        return result
+    if header is None:
+        result.error(0, "The file is empty; the first line must be: " + ",".join(COLUMNS))
+        return result
+    names = [cell.strip().lower() for cell in header]
+    missing = [column for column in COLUMNS if column not in names]
+    unknown = [name for name in names if name not in COLUMNS]
+    if missing or unknown or len(names) != len(set(names)):
+        result.error(
+            1,
+            "The header must name the columns " + ",".join(COLUMNS)
+            + (f" (missing: {', '.join(missing)})" if missing else "")
+            + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
+        )  # fmt: skip
+        return result
+    index = {name: names.index(name) for name in COLUMNS}
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            result.error(reader.line_num, f"Not readable as CSV: {exc}.")
+            break
+        row_line, line = line, reader.line_num + 1  # a quoted cell may span several lines
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(result.rows) + len(result.errors) >= MAX_ROWS:
+            result.error(row_line, f"The file has more than {MAX_ROWS} rows; split it.")
+            break
+        if len(cells) != len(names):
+            result.error(row_line, f"Expected {len(names)} cells, found {len(cells)}.")
+            continue
+        row = _check_row(row_line, {name: cells[i] for name, i in index.items()}, result)
+        if row is not None:
+            result.rows.append(row)
+    if result.ok and not result.rows:
+        result.error(0, "The file has a header but no rows.")
+    return result
+
+
+# --- Planning and writing ----------------------------------------------------------------------------------
+
+
+def _unique_slug(name: str, taken: set[str]) -> str:
+    base = slugify(name)[: SLUG_MAX - 6].strip("-") or "client"
+    slug, n = base, 2
+    while slug in taken or Client.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def plan_changes(result: ImportResult) -> None:
+    """Compare the rows with the database and fill `result.changes` (what an import would write)."""
+    changes: dict[str, ClientChange] = {}
+    taken_slugs: set[str] = set()
+    for row in result.rows:
+        key = normalize(row.client)
+        change = changes.get(key)
+        if change is None:
+            existing = Client.objects.filter(name__iexact=row.client).first()
+            change = ClientChange(
+                name=existing.name if existing else row.client,
+                existing=existing,
+                slug=existing.slug if existing else _unique_slug(row.client, taken_slugs),
+            )
+            changes[key] = change
+        if row.contact_email:
+            known = {normalize(email) for email in (change.existing.contact_email_list if change.existing else [])}
+            known |= {normalize(email) for email in change.new_emails}
+            if normalize(row.contact_email) not in known:
+                change.new_emails.append(row.contact_email)
+        if row.rule_kind:
+            known_rules = {(kind, normalize(pattern)) for kind, pattern in change.new_rules}
+            if change.existing is not None:
+                known_rules |= {
+                    (kind, normalize(pattern))
+                    for kind, pattern in change.existing.mapping_rules.values_list("kind", "pattern")
+                }
+            if (row.rule_kind, normalize(row.pattern)) not in known_rules:
+                change.new_rules.append((row.rule_kind, row.pattern))
+    result.changes = list(changes.values())
+
+
+def write_changes(result: ImportResult) -> None:
+    for change in result.changes:
+        client = change.existing
+        if client is None:
+            client = Client(name=change.name, slug=change.slug, contact_emails=change.new_emails)
+            client.full_clean()
+            client.save()
+        elif change.new_emails:
+            client.contact_emails = [*client.contact_email_list, *change.new_emails]
+            client.save(update_fields=["contact_emails", "updated_at"])
+        MappingRule.objects.bulk_create(
+            [MappingRule(client=client, kind=kind, pattern=pattern) for kind, pattern in change.new_rules]
+        )
+        change.client = client

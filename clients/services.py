@@ -1,0 +1,328 @@
+"""Everything that writes client data: assignments, mapping rules, the CSV import and invitations.
+
+Admin actions, views, commands and the post-sync receiver are thin callers of these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email.utils import formataddr
+from typing import IO, Any, NamedTuple
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from clients import csv_import
+from clients.models import AgencyBranding, Client, ClientMembership, MappingRule, SiteAssignment
+from clients.rules import SiteFacts, rule_matches
+from kinsta_sync.models import Site
+
+logger = logging.getLogger(__name__)
+
+
+# --- Assignments by hand ---------------------------------------------------------------------------------
+
+
+def assign_sites(
+    *,
+    sites: Iterable[Site],
+    client: Client,
+    source: str = SiteAssignment.Source.MANUAL,
+    rule: MappingRule | None = None,
+    assigned_by: Any = None,
+) -> int:
+    """Give these sites to `client`, replacing any earlier assignment (a hand assignment always wins).
+
+    Returns the number of sites assigned.
+    """
+    site_ids = sorted({site.pk for site in sites})
+    if not site_ids:
+        return 0
+    by = assigned_by if getattr(assigned_by, "is_authenticated", False) else None
+    rows = [
+        SiteAssignment(site_id=site_id, client=client, source=source, rule=rule, assigned_by=by) for site_id in site_ids
+    ]
+    with transaction.atomic():
+        SiteAssignment.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["site"],
+            update_fields=["client", "source", "rule", "assigned_by", "assigned_at"],
+        )
+    return len(site_ids)
+
+
+def unassign_sites(*, sites: Iterable[Site]) -> int:
+    """Take these sites away from their client; rules may then map them again. Returns how many were mapped."""
+    deleted, _ = SiteAssignment.objects.filter(site__in=[site.pk for site in sites]).delete()
+    return deleted
+
+
+# --- Mapping rules ---------------------------------------------------------------------------------------
+
+
+class PlannedAssignment(NamedTuple):
+    site: Site
+    client: Client
+    rule: MappingRule
+
+
+class Conflict(NamedTuple):
+    """Rules of different clients match one site. `winner` is None when the top priorities tie:
+    then the site stays unmapped until someone raises one rule's priority or maps the site by hand."""
+
+    site: Site
+    winner: MappingRule | None
+    losers: list[MappingRule]
+
+
+@dataclass
+class MappingPlan:
+    assignments: list[PlannedAssignment] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    rules: list[MappingRule] = field(default_factory=list)
+    unmapped_count: int = 0  # unmapped sites the rules looked at
+    dry_run: bool = True
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the plan, so an apply can check it does exactly what the preview showed."""
+        parts = sorted(f"{a.site.pk}:{a.client.pk}:{a.rule.pk}" for a in self.assignments)
+        return hashlib.sha256(",".join(parts).encode()).hexdigest()[:32]
+
+    def sites_by_rule(self) -> dict[int, list[Site]]:
+        out: dict[int, list[Site]] = defaultdict(list)
+        for assignment in self.assignments:
+            out[assignment.rule.pk].append(assignment.site)
+        return dict(out)
+
+    def lines(self) -> list[str]:
+        """Plain text for the command line and logs."""
+        verb = "would assign" if self.dry_run else "assigned"
+        out = [f"{verb} {a.site.display_name} ({a.site.name}) → {a.client.name} [{a.rule}]" for a in self.assignments]
+        for conflict in self.conflicts:
+            losers = "; ".join(str(rule) for rule in conflict.losers)
+            if conflict.winner is None:
+                out.append(
+                    f"conflict: {conflict.site.display_name} ({conflict.site.name}) matches rules of different "
+                    f"clients with the same priority, left unmapped: {losers}"
+                )
+            else:
+                out.append(
+                    f"conflict: {conflict.site.display_name} ({conflict.site.name}) → {conflict.winner.client.name} "
+                    f"by [{conflict.winner}] (priority {conflict.winner.priority}); also matched: {losers}"
+                )
+        return out
+
+    def summary(self) -> str:
+        verb = "Would assign" if self.dry_run else "Assigned"
+        return (
+            f"{verb} {len(self.assignments)} of {self.unmapped_count} unmapped site(s) by "
+            f"{len(self.rules)} active rule(s); {len(self.conflicts)} conflict(s)."
+        )
+
+
+class PlanChanged(Exception):
+    """The rules or sites changed between the preview and the apply; nothing was written."""
+
+    def __init__(self, plan: MappingPlan) -> None:
+        super().__init__("The rules or the sites changed since the preview; nothing was written. Review it again.")
+        self.plan = plan
+
+
+def _site_domains(site: Site) -> list[str]:
+    domains = []
+    for env in site.environments.all():  # every environment, staging and removed ones included
+        domains.append(env.primary_domain)
+        domains += [domain for domain in env.domains or [] if isinstance(domain, str)]
+    return domains
+
+
+def _site_facts(sites: list[Site]) -> dict[int, SiteFacts]:
+    return {
+        site.pk: SiteFacts.build(
+            labels=[label.name for label in site.labels.all()],
+            domains=_site_domains(site),
+            names=[site.name, site.display_name],
+        )
+        for site in sites
+    }
+
+
+def preview_mapping_rules(*, account: Any = None) -> MappingPlan:
+    """What the active rules would assign now, without writing anything.
+
+    1. Look at unmapped sites only (removed ones too, so their history gets a client): a site that has a
+       client, by hand or by an earlier rule, is never moved by a rule.
+    2. For each site collect the matching active rules of active clients.
+    3. The highest priority wins. Matching rules of other clients make a conflict; if the top priority is
+       shared by rules of different clients the site is left unmapped and the conflict says so.
+    """
+    rules = list(
+        MappingRule.objects.filter(is_active=True, client__is_active=True)
+        .select_related("client")
+        .order_by("-priority", "pk")
+    )
+    sites_qs = Site.objects.filter(assignment__isnull=True).prefetch_related("labels", "environments")
+    if account is not None:
+        sites_qs = sites_qs.filter(account=account)
+    sites = list(sites_qs.order_by("display_name", "pk"))
+    plan = MappingPlan(rules=rules, unmapped_count=len(sites))
+    if not rules:
+        return plan
+    facts = _site_facts(sites)
+    for site in sites:
+        matching = [rule for rule in rules if rule_matches(kind=rule.kind, pattern=rule.pattern, facts=facts[site.pk])]
+        if not matching:
+            continue
+        top = matching[0].priority  # rules are sorted by priority, highest first
+        top_clients = {rule.client_id for rule in matching if rule.priority == top}
+        if len(top_clients) > 1:
+            plan.conflicts.append(Conflict(site=site, winner=None, losers=matching))
+            continue
+        winner = matching[0]
+        plan.assignments.append(PlannedAssignment(site=site, client=winner.client, rule=winner))
+        losers = [rule for rule in matching if rule.client_id != winner.client_id]
+        if losers:
+            plan.conflicts.append(Conflict(site=site, winner=winner, losers=losers))
+    return plan
+
+
+def apply_mapping_rules(
+    *, dry_run: bool = False, account: Any = None, expected_fingerprint: str | None = None
+) -> MappingPlan:
+    """Assign unmapped sites by the rules: exactly the plan `preview_mapping_rules` shows, in one transaction.
+
+    With `expected_fingerprint` (from a preview page) nothing is written unless the plan is still the
+    same (PlanChanged). A site assigned by hand in the meantime keeps its client (the insert skips it).
+    """
+    with transaction.atomic():
+        plan = preview_mapping_rules(account=account)
+        if expected_fingerprint is not None and plan.fingerprint != expected_fingerprint:
+            raise PlanChanged(plan)
+        plan.dry_run = dry_run
+        if not dry_run and plan.assignments:
+            SiteAssignment.objects.bulk_create(
+                [
+                    SiteAssignment(site=a.site, client=a.client, source=SiteAssignment.Source.RULE, rule=a.rule)
+                    for a in plan.assignments
+                ],
+                ignore_conflicts=True,
+            )
+    return plan
+
+
+def apply_rules_after_sync(sender: Any, *, run: Any, account: Any, **kwargs: Any) -> None:
+    """`sync_finished` receiver (connected in ClientsConfig.ready): map the account's new sites."""
+    plan = apply_mapping_rules(account=account)
+    if plan.assignments or plan.conflicts:
+        logger.info("Mapping rules after sync of %s: %s", account, plan.summary())
+
+
+# --- CSV import ------------------------------------------------------------------------------------------
+
+ImportResult = csv_import.ImportResult
+
+
+def import_clients_csv(*, file: IO[bytes], dry_run: bool = False) -> ImportResult:
+    """Create clients, contact e-mails and mapping rules from a CSV file (see clients.csv_import).
+
+    Every row is checked first; if any is bad, the result lists every error with its line number and
+    nothing is written. Importing the same file again changes nothing.
+    """
+    result = csv_import.parse(file)
+    if not result.ok:
+        return result
+    result.dry_run = dry_run
+    with transaction.atomic():
+        csv_import.plan_changes(result)
+        if not dry_run:
+            csv_import.write_changes(result)
+    return result
+
+
+# --- Invitations -----------------------------------------------------------------------------------------
+
+
+class InvitationError(Exception):
+    pass
+
+
+def email_sender() -> tuple[str, list[str]]:
+    """The From address (the agency's sender name) and the Reply-To list from the agency branding."""
+    branding = AgencyBranding.get()
+    from_email = settings.DEFAULT_FROM_EMAIL
+    name = branding.sender_name or branding.name
+    if name and "<" not in from_email:
+        from_email = formataddr((name, from_email))
+    return from_email, [branding.reply_to] if branding.reply_to else []
+
+
+def set_password_url(*, user: Any, base_url: str) -> str:
+    """The one-time set-password link (Django's reset token: it expires after PASSWORD_RESET_TIMEOUT
+    and stops working once the password is set)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return base_url.rstrip("/") + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+
+
+def invite_client_user(*, client: Client, email: str, base_url: str, invited_by: Any = None) -> Any:
+    """Create (or re-invite) a client user for `client` and e-mail them a set-password link.
+
+    `base_url` is the site's address as the recipient reaches it (e.g. request.build_absolute_uri("/")).
+    Refuses staff users and users of another client (InvitationError).
+    """
+    User = get_user_model()
+    email = User.objects.normalize_email(email.strip())
+    if not email or "@" not in email:
+        raise InvitationError("Enter an e-mail address.")
+    if len(email) > 150:
+        raise InvitationError("This e-mail address is too long for a login (150 characters at most).")
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first() or User.objects.filter(username__iexact=email).first()
+        if user is None:
+            user = User(username=email.lower(), email=email, is_active=True)
+            user.set_unusable_password()
+            user.save()
+        elif user.is_staff or user.is_superuser:
+            raise InvitationError(f"{email} is agency staff; staff already see every client.")
+        membership = ClientMembership.objects.filter(user=user).select_related("client").first()
+        if membership is None:
+            membership = ClientMembership.objects.create(user=user, client=client)
+        elif membership.client_id != client.pk:
+            raise InvitationError(f"{email} already belongs to another client ({membership.client.name}).")
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+        membership.invited_at = timezone.now()
+        membership.save(update_fields=["invited_at"])
+
+    from_email, reply_to = email_sender()
+    branding = AgencyBranding.get()
+    context = {
+        "client": client,
+        "agency": branding,
+        "user": user,
+        "url": set_password_url(user=user, base_url=base_url),
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        "login_url": base_url.rstrip("/") + reverse("login"),
+        "username": user.get_username(),
+    }
+    with translation.override(client.language):
+        subject = "".join(render_to_string("emails/client_invitation_subject.txt", context).splitlines())
+        body = render_to_string("emails/client_invitation.txt", context)
+    EmailMessage(subject=subject, body=body, from_email=from_email, to=[user.email], reply_to=reply_to).send()
+    logger.info("Invited %s to client %s", user.email, client.slug)
+    return user

@@ -1,0 +1,446 @@
+"""The mapping admin (unmapped sites, bulk assignment, rule preview, client pages, import, invitations)
+and client users' passwords. Every view: the agency admin can, staff without permissions get 403, client
+users and anonymous visitors are sent to the admin login."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+
+from clients.models import AgencyBranding, Client, ClientMembership, MappingRule, SiteAssignment
+from clients.services import preview_mapping_rules
+from tests.factories import make_site
+from tests.personas import CLIENT_PASSWORD, STAFF_PASSWORD, persona_visits
+
+ADMIN_VIEWS = [
+    "/admin/clients/unmappedsite/",
+    "/admin/clients/mappingrule/preview/",
+    "/admin/clients/client/import/",
+    "/admin/clients/client/{acme}/invite/",
+    "/admin/clients/client/{acme}/change/",
+    "/admin/clients/client/",
+    "/admin/clients/mappingrule/",
+    "/admin/kinsta_sync/site/",
+    "/admin/clients/agencybranding/",
+]
+
+
+@pytest.fixture
+def admin_client(client, agency_admin):
+    client.login(username=agency_admin.username, password=STAFF_PASSWORD)
+    return client
+
+
+@pytest.fixture
+def world(client_a, client_b, unmapped_site):
+    """Both persona clients with their sites, one unmapped site and a second one ("initech-blog")."""
+    second = make_site(
+        unmapped_site.account, name="initech-blog", display_name="Initech Blog", labels=["Initech"],
+        domains=["blog.initech.io"],
+    )  # fmt: skip
+    return {"acme": client_a, "globex": client_b, "initech": unmapped_site, "initech-blog": second}
+
+
+def url_for(template: str, world) -> str:
+    return template.format(acme=world["acme"].pk)
+
+
+# --- Who may open the admin views -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("template", ADMIN_VIEWS)
+def test_the_agency_admin_can_open_every_mapping_view(admin_client, world, template):
+    response = admin_client.get(url_for(template, world), follow=True)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("template", ADMIN_VIEWS)
+def test_client_users_and_anonymous_visitors_are_sent_to_a_login(client, client_a_user, world, template):
+    url = url_for(template, world)
+    response = client.get(url)  # LoginRequiredMiddleware answers first: the site's login page
+    assert response.status_code == 302 and response.url.startswith("/login/?next=/admin/")
+
+    client.login(username=client_a_user.username, password=CLIENT_PASSWORD)
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith("/admin/login/")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "/admin/clients/unmappedsite/",
+        "/admin/clients/mappingrule/preview/",
+        "/admin/clients/client/import/",
+        "/admin/clients/client/{acme}/invite/",
+    ],
+)
+def test_staff_without_admin_permissions_are_refused(client, staff_user, world, template):
+    client.login(username=staff_user.username, password=STAFF_PASSWORD)
+    assert client.get(url_for(template, world)).status_code == 403
+
+
+def test_posting_an_apply_needs_the_admin_too(client, client_a_user, staff_user, world):
+    MappingRule.objects.create(client=world["acme"], kind="label", pattern="Initech")
+    fingerprint = preview_mapping_rules().fingerprint
+    assert client.post("/admin/clients/mappingrule/preview/", {"fingerprint": fingerprint}).status_code == 302
+    client.login(username=client_a_user.username, password=CLIENT_PASSWORD)
+    client.post("/admin/clients/mappingrule/preview/", {"fingerprint": fingerprint})
+    client.login(username=staff_user.username, password=STAFF_PASSWORD)
+    assert client.post("/admin/clients/mappingrule/preview/", {"fingerprint": fingerprint}).status_code == 403
+    assert not SiteAssignment.objects.filter(site=world["initech-blog"]).exists()
+
+
+# --- Unmapped sites and the bulk action -----------------------------------------------------------------
+
+
+def test_the_unmapped_list_shows_only_sites_without_a_client(admin_client, world):
+    response = admin_client.get("/admin/clients/unmappedsite/")
+    html = response.content.decode()
+    assert 'data-count="2"' in html
+    assert "Initech Blog" in html and "initech.io" in html
+    assert result_names(response) == {"initech", "initech-blog"}
+
+
+def test_the_unmapped_list_shows_what_the_rules_would_do(admin_client, world):
+    MappingRule.objects.create(client=world["globex"], kind="label", pattern="initech")
+    html = admin_client.get("/admin/clients/unmappedsite/").content.decode()
+    assert "assign to Globex" in html
+    assert "The rules would map 1 of them" in html
+
+
+def test_the_bulk_action_asks_for_the_client_then_assigns(admin_client, world):
+    ids = [str(world["initech"].pk), str(world["initech-blog"].pk)]
+    step1 = admin_client.post("/admin/clients/unmappedsite/", {"action": "assign_to_client", "_selected_action": ids})
+    html = step1.content.decode()
+    assert step1.status_code == 200 and "Assign 2 sites" in html and "Initech Blog" in html
+    assert SiteAssignment.objects.filter(site__name__startswith="initech").count() == 0
+
+    step2 = admin_client.post(
+        "/admin/clients/unmappedsite/",
+        {"action": "assign_to_client", "_selected_action": ids, "post": "yes", "client": world["acme"].pk},
+        follow=True,
+    )
+
+    assert "Assigned 2 site(s) to Acme Corp." in step2.content.decode()
+    assert 'data-count="0"' in step2.content.decode()
+    rows = SiteAssignment.objects.filter(site__name__startswith="initech")
+    assert {(r.client.slug, r.source) for r in rows} == {("acme", "manual")}
+
+
+def test_the_bulk_action_moves_sites_and_says_so(admin_client, world):
+    shop = SiteAssignment.objects.get(site__name="acme-shop").site
+    step1 = admin_client.post("/admin/kinsta_sync/site/", {"action": "assign_to_client", "_selected_action": [shop.pk]})
+    assert "moves from Acme Corp" in step1.content.decode()
+    admin_client.post(
+        "/admin/kinsta_sync/site/",
+        {"action": "assign_to_client", "_selected_action": [shop.pk], "post": "yes", "client": world["globex"].pk},
+    )
+    assert SiteAssignment.objects.get(site=shop).client == world["globex"]
+
+
+def test_the_bulk_action_without_a_client_asks_again(admin_client, world):
+    response = admin_client.post(
+        "/admin/clients/unmappedsite/",
+        {"action": "assign_to_client", "_selected_action": [world["initech"].pk], "post": "yes", "client": ""},
+    )
+    assert response.status_code == 200 and "This field is required" in response.content.decode()
+    assert not SiteAssignment.objects.filter(site=world["initech"]).exists()
+
+
+def test_removing_sites_from_their_client(admin_client, world):
+    shop = SiteAssignment.objects.get(site__name="acme-shop").site
+    admin_client.post("/admin/kinsta_sync/site/", {"action": "remove_from_client", "_selected_action": [shop.pk]})
+    assert not SiteAssignment.objects.filter(site=shop).exists()
+
+
+# --- The site list: client column, filters, search ------------------------------------------------------
+
+
+def result_names(response) -> set[str]:
+    return {site.name for site in response.context["cl"].result_list}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("mapped=no", {"initech", "initech-blog"}),
+        ("mapped=yes", {"acme-shop", "acme-blog", "globex-main"}),
+        ("mapped=manual", {"acme-shop", "acme-blog", "globex-main"}),
+        ("mapped=rule", set()),
+        ("environments=staging", {"acme-shop"}),
+        ("environments=live-only", {"acme-blog", "globex-main", "initech", "initech-blog"}),
+        ("q=blog.initech.io", {"initech-blog"}),
+        ("q=www.globex.com", {"globex-main"}),
+        ("q=Initech", {"initech", "initech-blog"}),
+        ("q=acme", {"acme-shop", "acme-blog"}),
+    ],
+)
+def test_the_site_list_filters_and_searches(admin_client, world, query, expected):
+    response = admin_client.get(f"/admin/kinsta_sync/site/?{query}")
+    assert result_names(response) == expected
+
+
+def test_the_site_list_filters_by_client_label_and_removal(admin_client, world):
+    assert result_names(admin_client.get(f"/admin/kinsta_sync/site/?client={world['globex'].pk}")) == {"globex-main"}
+    label = world["initech-blog"].labels.get()
+    assert result_names(admin_client.get(f"/admin/kinsta_sync/site/?labels__id__exact={label.pk}")) == {"initech-blog"}
+    world["initech"].removed_at = timezone.now()
+    world["initech"].save()
+    assert result_names(admin_client.get("/admin/kinsta_sync/site/?removed=yes")) == {"initech"}
+    assert "initech" not in result_names(admin_client.get("/admin/clients/unmappedsite/"))
+
+
+def test_the_site_list_shows_each_sites_client_escaped(admin_client, world):
+    evil = Client.objects.create(name="<img src=x onerror=alert(1)> Ltd", slug="evil")
+    SiteAssignment.objects.create(site=world["initech"], client=evil)
+    html = admin_client.get("/admin/kinsta_sync/site/").content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt; Ltd" in html and "<img src=x" not in html
+    assert f'href="/admin/clients/client/{world["acme"].pk}/change/">Acme Corp</a>' in html
+
+
+# --- A client's page ------------------------------------------------------------------------------------
+
+
+def test_a_clients_page_lists_its_sites_with_period_totals(admin_client, world):
+    html = admin_client.get(f"/admin/clients/client/{world['acme'].pk}/change/").content.decode()
+    assert "Acme Shop" in html and "Acme Blog" in html and "Initech" not in html
+    # The 30 days ending yesterday are the last 30 persona days (indices 30..59); staging adds 10 a day.
+    shop_visits = sum(persona_visits("acme-shop", i) for i in range(30, 60)) + 30 * 10
+    blog_visits = sum(persona_visits("acme-blog", i) for i in range(30, 60))
+    assert f"{shop_visits:,}" in html and f"{blog_visits:,}" in html
+    assert f"{shop_visits + blog_visits:,} visits" in html
+
+
+def test_adding_a_site_on_a_clients_page_is_a_hand_assignment(admin_client, world):
+    acme = world["acme"]
+    page = admin_client.get(f"/admin/clients/client/{acme.pk}/change/")
+    data = form_data(page)
+    total = int(data["site_assignments-TOTAL_FORMS"])
+    data.update({"site_assignments-TOTAL_FORMS": str(total + 1), f"site_assignments-{total}-site": world["initech"].pk})
+
+    response = admin_client.post(f"/admin/clients/client/{acme.pk}/change/", data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assignment = SiteAssignment.objects.get(site=world["initech"])
+    assert (assignment.client, assignment.source) == (acme, "manual")
+
+
+def test_a_site_of_another_client_cannot_be_added_on_a_clients_page(admin_client, world):
+    acme = world["acme"]
+    data = form_data(admin_client.get(f"/admin/clients/client/{acme.pk}/change/"))
+    total = int(data["site_assignments-TOTAL_FORMS"])
+    globex_site = SiteAssignment.objects.get(client=world["globex"]).site
+    data.update({"site_assignments-TOTAL_FORMS": str(total + 1), f"site_assignments-{total}-site": globex_site.pk})
+
+    response = admin_client.post(f"/admin/clients/client/{acme.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert "This site belongs to Globex." in response.content.decode()
+    assert SiteAssignment.objects.get(site=globex_site).client == world["globex"]
+
+
+def form_data(response) -> dict:
+    """The values a browser would submit from the change form (inputs, selects and textareas)."""
+    data = {}
+    for form in response.context["adminform"], *response.context["inline_admin_formsets"]:
+        django_form = getattr(form, "form", None) or form.formset
+        forms = [django_form] if hasattr(django_form, "fields") else [django_form.management_form, *django_form]
+        for f in forms:
+            for name, field in f.fields.items():
+                value = f.initial.get(name, field.initial) if not f.is_bound else f.data.get(f.add_prefix(name))
+                if hasattr(value, "pk"):
+                    value = value.pk
+                if value is None or value is False or isinstance(value, FieldFile):  # no uploads
+                    continue
+                if name == "timezone" and not value:
+                    value = "UTC"
+                data[f.add_prefix(name)] = "on" if value is True else value
+    data["contact_emails_text"] = "\n".join(response.context["original"].contact_email_list)
+    return data
+
+
+# --- Rules: preview and apply ---------------------------------------------------------------------------
+
+
+def test_the_preview_lists_the_sites_each_rule_would_take(admin_client, world):
+    rule = MappingRule.objects.create(client=world["globex"], kind="domain", pattern="*initech.io")
+    other = MappingRule.objects.create(client=world["acme"], kind="name", pattern="nothing-matches-*")
+
+    html = admin_client.get(f"/admin/clients/mappingrule/preview/?rule={rule.pk}").content.decode()
+
+    assert "It would take 2 sites:" in html
+    assert "Would assign 2 of 2 unmapped site(s) by 2 active rule(s); 0 conflict(s)." in html
+    assert f'data-rule="{other.pk}"' in html and "nothing" in html
+    assert SiteAssignment.objects.filter(source="rule").count() == 0
+
+
+def test_applying_the_preview_assigns_exactly_its_sites(admin_client, world):
+    rule = MappingRule.objects.create(client=world["globex"], kind="label", pattern="Initech")
+    fingerprint = re.search(r'name="fingerprint" value="(\w+)"', admin_client.get(
+        "/admin/clients/mappingrule/preview/").content.decode()).group(1)  # fmt: skip
+
+    response = admin_client.post("/admin/clients/mappingrule/preview/", {"fingerprint": fingerprint}, follow=True)
+
+    assert "Assigned 1 of 2 unmapped site(s)" in response.content.decode()
+    assignment = SiteAssignment.objects.get(site=world["initech-blog"])
+    assert (assignment.client, assignment.source, assignment.rule) == (world["globex"], "rule", rule)
+    assert response.redirect_chain[-1][0] == "/admin/clients/unmappedsite/"
+
+
+def test_a_stale_preview_applies_nothing(admin_client, world):
+    MappingRule.objects.create(client=world["globex"], kind="label", pattern="Initech")
+    fingerprint = preview_mapping_rules().fingerprint
+    MappingRule.objects.create(client=world["acme"], kind="name", pattern="initech")
+
+    response = admin_client.post("/admin/clients/mappingrule/preview/", {"fingerprint": fingerprint})
+
+    assert response.status_code == 200 and "changed since this preview" in response.content.decode()
+    assert not SiteAssignment.objects.filter(site__name__startswith="initech").exists()
+
+
+def test_save_and_preview_opens_the_new_rules_preview(admin_client, world):
+    response = admin_client.post(
+        "/admin/clients/mappingrule/add/",
+        {"client": world["acme"].pk, "kind": "domain", "pattern": " *.initech.io ", "priority": "0",
+         "is_active": "on", "_preview": "Save and preview"},
+    )  # fmt: skip
+    rule = MappingRule.objects.get()
+    assert rule.pattern == "*.initech.io"
+    assert response.url == f"/admin/clients/mappingrule/preview/?rule={rule.pk}"
+
+
+def test_the_rule_form_refuses_a_pattern_that_matches_everything(admin_client, world):
+    response = admin_client.post(
+        "/admin/clients/mappingrule/add/",
+        {"client": world["acme"].pk, "kind": "domain", "pattern": "*.*", "priority": "0", "_save": "Save"},
+    )
+    assert response.status_code == 200 and "would match every site" in response.content.decode()
+    assert MappingRule.objects.count() == 0
+
+
+def test_the_rule_list_shows_what_each_rule_would_take(admin_client, world):
+    rule = MappingRule.objects.create(client=world["globex"], kind="domain", pattern="*initech.io")
+    html = admin_client.get("/admin/clients/mappingrule/").content.decode()
+    assert f'href="/admin/clients/mappingrule/preview/?rule={rule.pk}">2 site(s)</a>' in html
+
+
+# --- Branding -------------------------------------------------------------------------------------------
+
+
+def test_the_branding_list_goes_straight_to_the_one_row(admin_client, db):
+    response = admin_client.get("/admin/clients/agencybranding/")
+    assert response.status_code == 302
+    assert response.url == f"/admin/clients/agencybranding/{AgencyBranding.SINGLETON_PK}/change/"
+
+
+# --- Invitations and passwords --------------------------------------------------------------------------
+
+
+def invite(admin_client, client_obj, email: str):
+    return admin_client.post(f"/admin/clients/client/{client_obj.pk}/invite/", {"email": email}, follow=True)
+
+
+def link_in(message) -> str:
+    return re.search(r"http://testserver(/reset/\S+/)", message.body).group(1)
+
+
+def test_an_invitation_creates_a_client_user_and_mails_a_set_password_link(admin_client, world, client):
+    branding = AgencyBranding.get()
+    branding.name, branding.sender_name, branding.reply_to = "Northpeak", "Northpeak Reports", "team@northpeak.example"
+    branding.save()
+
+    response = invite(admin_client, world["acme"], "Dana@Acme.example")
+
+    assert "Sent an invitation to Dana@acme.example for Acme Corp." in response.content.decode()
+    user = get_user_model().objects.get(email="Dana@acme.example")
+    assert not user.has_usable_password() and not user.is_staff
+    assert ClientMembership.objects.get(user=user).client == world["acme"]
+    [message] = mail.outbox
+    assert message.to == ["Dana@acme.example"]
+    assert message.subject == "Northpeak invites you to the reports of Acme Corp"
+    assert message.from_email == "Northpeak Reports <reports@localhost>"
+    assert message.reply_to == ["team@northpeak.example"]
+
+    link = link_in(message)
+    form_page = client.get(link, follow=True)
+    assert "Set your password" in form_page.content.decode()
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-long-new-pass-42", "new_password2": "a-long-new-pass-42"},
+        follow=True,
+    )
+    assert "Your password is set" in done.content.decode()
+    assert client.login(username=user.username, password="a-long-new-pass-42")
+    assert "no longer works" in client.get(link, follow=True).content.decode()  # one use only
+
+
+def test_an_invitation_link_expires(admin_client, world, client, settings):
+    invite(admin_client, world["acme"], "late@acme.example")
+    link = link_in(mail.outbox[0])
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)):
+        assert "no longer works" in client.get(link, follow=True).content.decode()
+
+
+def test_an_invitation_mail_keeps_hostile_names_as_plain_text(admin_client, db):
+    evil = Client.objects.create(name="Müller & Söhne <b>", slug="mueller")
+    invite(admin_client, evil, "m@mueller.example")
+    assert "Müller & Söhne <b>" in mail.outbox[0].subject
+    assert "&amp;" not in mail.outbox[0].body
+
+
+def test_a_german_client_gets_the_invitation_in_its_language_setting(admin_client, world):
+    invite(admin_client, world["globex"], "kunde@globex.example")
+    assert mail.outbox  # no German catalogue yet: the text falls back to English, but it renders
+
+
+def test_it_will_not_invite_staff_or_another_clients_user(admin_client, world, staff_user, client_b_user):
+    for email in (staff_user.email, client_b_user.email):
+        response = invite(admin_client, world["acme"], email)
+        assert response.status_code == 200
+        assert "agency staff" in response.content.decode() or "another client" in response.content.decode()
+    assert ClientMembership.objects.get(user=client_b_user).client == world["globex"]
+    assert not hasattr(get_user_model().objects.get(pk=staff_user.pk), "client_membership")
+    assert mail.outbox == []
+
+
+def test_inviting_again_sends_a_fresh_link_to_the_same_user(admin_client, world):
+    invite(admin_client, world["acme"], "dana@acme.example")
+    invite(admin_client, world["acme"], "DANA@acme.example")
+    assert get_user_model().objects.filter(email__iexact="dana@acme.example").count() == 1
+    assert len(mail.outbox) == 2
+
+
+def test_a_client_user_can_reset_their_password(client, client_a_user):
+    response = client.post("/password-reset/", {"email": client_a_user.email}, follow=True)
+    assert "Check your e-mail" in response.content.decode()
+    [message] = mail.outbox
+    link = re.search(r"http://testserver(/reset/\S+/)", message.body).group(1)
+    form_page = client.get(link, follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": "fresh-pass-9876", "new_password2": "fresh-pass-9876"}
+    )
+    assert client.login(username=client_a_user.username, password="fresh-pass-9876")
+
+
+def test_an_invited_user_whose_link_expired_can_ask_for_a_new_one(admin_client, world, client):
+    invite(admin_client, world["acme"], "dana@acme.example")
+    client.post("/password-reset/", {"email": "dana@acme.example"})
+    assert len(mail.outbox) == 2 and "/reset/" in mail.outbox[1].body
+
+
+def test_a_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client, db):
+    response = client.post("/password-reset/", {"email": "nobody@example.com"}, follow=True)
+    assert "Check your e-mail" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_the_login_page_links_to_the_password_reset(client, db):
+    html = client.get("/login/").content.decode()
+    assert 'href="/password-reset/"' in html and "Forgot your password?" in html

@@ -1,0 +1,139 @@
+"""Client settings are validated where they are stored; one site has at most one client."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+
+from clients.models import AgencyBranding, Client, MappingRule, SiteAssignment
+from clients.validators import LOGO_MAX_BYTES, split_emails, validate_logo
+from tests.factories import make_account, make_client, make_site
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def valid_client(**fields) -> Client:
+    return Client(**{"name": "Acme", "slug": "acme", **fields})
+
+
+def test_a_new_client_has_sensible_defaults(db):
+    client = make_client("Acme")
+    assert (client.language, client.timezone, client.brand_color, client.is_active) == ("en", "UTC", "#4b2fd1", True)
+    assert client.contact_email_list == []
+    assert client.get_absolute_url() == "/clients/acme/"
+
+
+@pytest.mark.parametrize("color", ["#4B2FD1", "#000000", "#abcdef"])
+def test_it_accepts_hex_colours(db, color):
+    valid_client(brand_color=color).full_clean()
+
+
+@pytest.mark.parametrize("color", ["4b2fd1", "#fff", "#12345g", "red", "#1234567", "#123456\n"])
+def test_it_refuses_anything_but_rrggbb_colours(db, color):
+    with pytest.raises(ValidationError) as error:
+        valid_client(brand_color=color).full_clean()
+    assert "brand_color" in error.value.message_dict
+
+
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires"])
+def test_it_accepts_iana_time_zones(db, tz):
+    valid_client(timezone=tz).full_clean()
+
+
+@pytest.mark.parametrize("tz", ["Mars/Olympus", "europe/berlin", "posixrules", "../etc/passwd", ""])
+def test_it_refuses_other_time_zone_names(db, tz):
+    with pytest.raises(ValidationError) as error:
+        valid_client(timezone=tz).full_clean()
+    assert "timezone" in error.value.message_dict
+
+
+def test_it_refuses_a_language_other_than_english_or_german(db):
+    with pytest.raises(ValidationError) as error:
+        valid_client(language="fr").full_clean()
+    assert "language" in error.value.message_dict
+
+
+def test_contact_emails_must_be_addresses(db):
+    valid_client(contact_emails=["a@acme.example", "b@acme.example"]).full_clean()
+    with pytest.raises(ValidationError, match="not-an-email"):
+        valid_client(contact_emails=["a@acme.example", "not-an-email"]).full_clean()
+    with pytest.raises(ValidationError):
+        valid_client(contact_emails="a@acme.example").full_clean()
+
+
+def test_it_splits_typed_e_mail_lists_without_duplicates():
+    assert split_emails("a@x.example, b@y.example\nA@X.example;; c@z.example\n") == [
+        "a@x.example",
+        "b@y.example",
+        "c@z.example",
+    ]
+
+
+def test_client_names_are_unique_whatever_the_case(db):
+    make_client("Acme", slug="acme")
+    with pytest.raises(ValidationError):
+        valid_client(name="ACME", slug="acme-2").full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Client.objects.create(name="acme", slug="acme-3")
+
+
+def test_it_accepts_small_raster_logos(db):
+    validate_logo(SimpleUploadedFile("logo.png", PNG, content_type="image/png"))
+    validate_logo(SimpleUploadedFile("logo.JPG", b"\xff\xd8\xff\xe0" + b"\x00" * 32))
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("logo.svg", b"<svg onload='alert(1)'/>", "logo_type"),
+        ("logo.html", b"<script>alert(1)</script>", "logo_type"),
+        ("logo", PNG, "logo_type"),
+        ("logo.png", b"<script>alert(1)</script>", "logo_content"),
+        ("logo.webp", b"RIFF\x00\x00\x00\x00AVI ", "logo_content"),
+        ("logo.png", PNG + b"\x00" * LOGO_MAX_BYTES, "logo_size"),
+    ],
+)
+def test_it_refuses_other_logo_files(name, content, code):
+    with pytest.raises(ValidationError) as error:
+        validate_logo(SimpleUploadedFile(name, content))
+    assert error.value.code == code
+
+
+def test_the_agency_branding_is_one_row(db):
+    first = AgencyBranding.get()
+    first.name = "Northpeak"
+    first.save()
+    AgencyBranding(name="Another").save()  # saving "another" overwrites the one row
+    assert AgencyBranding.objects.count() == 1
+    assert AgencyBranding.get().name == "Another"
+
+
+def test_a_site_belongs_to_at_most_one_client(db):
+    site = make_site(make_account(), name="acme-shop")
+    acme, globex = make_client("Acme"), make_client("Globex")
+    SiteAssignment.objects.create(site=site, client=acme)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SiteAssignment.objects.create(site=site, client=globex)
+    assert SiteAssignment.objects.get(site=site).client == acme
+
+
+def test_deleting_a_rule_keeps_the_sites_it_assigned(db):
+    site = make_site(make_account(), name="acme-shop")
+    acme = make_client("Acme")
+    rule = MappingRule.objects.create(client=acme, kind="name", pattern="acme-*")
+    SiteAssignment.objects.create(site=site, client=acme, source="rule", rule=rule)
+    rule.delete()
+    assignment = SiteAssignment.objects.get(site=site)
+    assert assignment.client == acme and assignment.rule is None
+
+
+def test_a_rule_pattern_is_checked_and_trimmed(db):
+    acme = make_client("Acme")
+    rule = MappingRule(client=acme, kind="domain", pattern="  *.acme.com ")
+    rule.full_clean()
+    assert rule.pattern == "*.acme.com"
+    with pytest.raises(ValidationError) as error:
+        MappingRule(client=acme, kind="domain", pattern="http://acme.com").full_clean()
+    assert "pattern" in error.value.message_dict
