@@ -165,6 +165,22 @@ KINSTA_SYNC_LEASE_SECONDS = env.int("KINSTA_SYNC_LEASE_SECONDS", default=30 * 60
 # Fernet keys (comma-separated, newest first) that encrypt stored API keys. Empty: derived from SECRET_KEY.
 KINSTA_KEY_ENCRYPTION_KEYS = env.list("KINSTA_KEY_ENCRYPTION_KEYS", default=[])
 
+# --- Report exports, delivery and share links (dashboard.exports, .pdf, .delivery) -------------------------
+# The Chromium that kaleido drives to turn the PDF's charts into SVG. Without it the PDF still renders, with
+# tables in place of the charts and a note saying so.
+CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
+# Seconds to wait for Chromium to start or to draw one chart before the PDF falls back to tables.
+REPORTS_CHART_TIMEOUT = env.float("REPORTS_CHART_TIMEOUT", default=60.0)
+# The archive of sent reports (PDFs). Private: served only through the access-checked download view,
+# so keep it outside MEDIA_ROOT and anything a web server publishes.
+REPORTS_ROOT = env.path("REPORTS_ROOT", default=BASE_DIR / "reports-archive")
+# A failed e-mail is retried (after 5, 10, 20, ... minutes) until it was attempted this often.
+REPORTS_SEND_MAX_ATTEMPTS = env.int("REPORTS_SEND_MAX_ATTEMPTS", default=5)
+# How long a worker may hold a send before another one may take it over (a crashed worker).
+REPORTS_SEND_LEASE_SECONDS = env.int("REPORTS_SEND_LEASE_SECONDS", default=15 * 60)
+# Default lifetime of a share link, in days (staff can pick another when they create one).
+REPORTS_SHARE_LINK_DAYS = env.int("REPORTS_SHARE_LINK_DAYS", default=30)
+
 # --- Background work (django-q2) -------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_CLUSTER = {

@@ -1,0 +1,352 @@
+"""The PDF report: the print template rendered by WeasyPrint, with the charts as vector SVG.
+
+The PDF shows the same `ClientReport` as the page and the CSV (one selector path). Charts are the page's
+plotly figures (dashboard.charts), restyled for paper and turned into SVG by kaleido, which drives a
+headless Chromium (settings.CHROMIUM_PATH). Without Chromium, or when it fails or is too slow, the PDF
+still renders: tables in place of the charts and a note saying so (`RenderedPdf.charts_drawn` is False).
+
+WeasyPrint fetches nothing: logos and charts are embedded as data: URIs and the URL fetcher refuses every
+other address, so a hostile name or logo can never make the server request a URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import base64
+import calendar
+import copy
+import logging
+import os
+import threading
+import time
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import TimeoutError as FutureTimeoutError
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from clients.models import AgencyBranding, Client
+from dashboard import charts
+from dashboard.selectors import BANDWIDTH, CDN_BANDWIDTH, DISK_USAGE, VISITS, ClientReport
+
+logger = logging.getLogger(__name__)
+
+# A4 portrait with 16 mm side margins leaves 178 mm; plotly's pixels are CSS pixels (96 per inch).
+CHART_WIDTH_PX = 672
+CHART_HEIGHT_PX = 300
+# Legend entries longer than this are cut (the site table has the full names).
+LEGEND_NAME_CHARS = 36
+# Periods up to this many days get one table row per day when charts cannot be drawn; longer ones per month.
+DAILY_TABLE_MAX_DAYS = 62
+# Fonts with Latin, Greek, Cyrillic, Arabic and Hebrew (DejaVu), CJK (Noto CJK) and emoji (Noto Color Emoji);
+# Debian packages fonts-dejavu-core, fonts-noto-cjk and fonts-noto-color-emoji (.ci/run installs them).
+PRINT_FONTS = "DejaVu Sans, Noto Sans CJK JP, sans-serif"
+
+
+class ChartError(Exception):
+    """Chromium is missing, did not start, failed or was too slow: the PDF falls back to tables."""
+
+
+# --- Charts: kaleido driving Chromium ---------------------------------------------------------------------
+
+
+class ChartRenderer:
+    """One headless Chromium per process, started on first use and kept warm, driven by kaleido.
+
+    kaleido's own `start_sync_server()` has no timeout: if Chromium dies or never starts, a later
+    `calc_fig_sync()` waits forever, which would hang a worker. This runs the same `Kaleido` on a private
+    event loop thread instead, so every call has a timeout, and a failed Chromium is shut down and started
+    afresh by the next PDF. A lock serialises callers (one tab, one chart at a time, ~0.1-0.3 s each).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._kaleido: Any = None
+        self._path = ""
+
+    @property
+    def running(self) -> bool:
+        return self._kaleido is not None
+
+    def render_svgs(self, figures: Sequence[dict[str, Any]], *, path: str, timeout: float) -> list[bytes]:
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            raise ChartError(f"no Chromium at {path}")
+        with self._lock:
+            try:
+                if self._kaleido is None or self._path != path:
+                    self._start(path, timeout)
+                opts = {"format": "svg", "width": CHART_WIDTH_PX, "height": CHART_HEIGHT_PX}
+                return [self._call(self._kaleido.calc_fig(figure, opts=opts), timeout) for figure in figures]
+            except ChartError:
+                self._stop()
+                raise
+            except Exception as exc:
+                self._stop()
+                raise ChartError(f"{type(exc).__name__}: {exc}") from exc
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _call(self, coroutine: Coroutine[Any, Any, Any], timeout: float) -> Any:
+        assert self._loop is not None
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeoutError as exc:
+            future.cancel()
+            raise ChartError(f"Chromium did not answer within {timeout:g} s") from exc
+
+    def _start(self, path: str, timeout: float) -> None:
+        import kaleido
+
+        self._stop()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido-chromium", daemon=True)
+        self._thread.start()
+
+        async def open_browser() -> Any:
+            # mathjax=False: kaleido would otherwise load MathJax from a CDN (the report has no formulas);
+            # plotly.js comes from the installed plotly package.
+            browser = kaleido.Kaleido(n=1, timeout=timeout, mathjax=False, path=path)
+            await browser.open()
+            return browser
+
+        self._kaleido = self._call(open_browser(), timeout)
+        self._path = path
+
+    def _stop(self) -> None:
+        loop, thread, browser = self._loop, self._thread, self._kaleido
+        self._loop = self._thread = self._kaleido = None
+        if loop is None:
+            return
+        if browser is not None:
+            try:
+                asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=10)
+            except Exception:
+                logger.warning("Chromium did not close cleanly", exc_info=True)
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(timeout=5)
+
+
+_renderer = ChartRenderer()
+atexit.register(_renderer.stop)
+
+
+def chart_renderer() -> ChartRenderer:
+    return _renderer
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def print_figure(figure: dict[str, Any], *, language: str) -> dict[str, Any]:
+    """A page figure restyled for paper: fixed size, print fonts, short legend names, no hover."""
+    fig = copy.deepcopy(figure)
+    layout = fig["layout"]
+    layout.update(width=CHART_WIDTH_PX, height=CHART_HEIGHT_PX)
+    layout["font"] = {**layout.get("font", {}), "family": PRINT_FONTS, "size": 11}
+    layout.pop("hovermode", None)
+    layout["margin"] = {"l": 56, "r": 12, "t": 40, "b": 30}
+    layout["legend"] = {**layout.get("legend", {}), "font": {"size": 10}}
+    if language.startswith("de"):
+        # kaleido's plotly has English month names only; German readers get 3.10. instead of "03 Oct".
+        layout.setdefault("xaxis", {})["tickformat"] = "%-d.%-m."
+    for trace in fig["data"]:
+        if isinstance(trace.get("name"), str):
+            trace["name"] = _shorten(trace["name"], LEGEND_NAME_CHARS)
+        trace.pop("hovertemplate", None)
+    return fig
+
+
+# --- Tables in place of charts ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    label: str
+    visits: int | None
+    bandwidth: int | None
+    cdn_bandwidth: int | None
+    disk_usage: int | None
+
+
+def _add(total: int | None, value: int | None) -> int | None:
+    if value is None:
+        return total
+    return value if total is None else total + value
+
+
+def trend_rows(report: ClientReport) -> list[TrendRow]:
+    """The charts' figures as rows: live totals per day, or per month for long periods (disk: the month's
+    latest reading, as everywhere else)."""
+    daily = report.live_daily
+    if len(report.days) <= DAILY_TABLE_MAX_DAYS:
+        return [
+            TrendRow(
+                label=_date_label(day),
+                visits=daily[VISITS][i],
+                bandwidth=daily[BANDWIDTH][i],
+                cdn_bandwidth=daily[CDN_BANDWIDTH][i],
+                disk_usage=daily[DISK_USAGE][i],
+            )
+            for i, day in enumerate(report.days)
+        ]
+    months: dict[tuple[int, int], dict[str, Any]] = {}
+    for i, day in enumerate(report.days):
+        bucket = months.setdefault((day.year, day.month), {"first": day, "last": day})
+        bucket["last"] = day
+        for metric in (VISITS, BANDWIDTH, CDN_BANDWIDTH):
+            bucket[metric] = _add(bucket.get(metric), daily[metric][i])
+        if daily[DISK_USAGE][i] is not None:
+            bucket[DISK_USAGE] = daily[DISK_USAGE][i]
+    rows = []
+    for (year, month), bucket in months.items():
+        whole = bucket["first"].day == 1 and bucket["last"].day == calendar.monthrange(year, month)[1]
+        label = (
+            _month_label(bucket["first"])
+            if whole
+            else f"{_date_label(bucket['first'])} \u2013 {_date_label(bucket['last'])}"
+        )
+        rows.append(
+            TrendRow(
+                label=label,
+                visits=bucket.get(VISITS),
+                bandwidth=bucket.get(BANDWIDTH),
+                cdn_bandwidth=bucket.get(CDN_BANDWIDTH),
+                disk_usage=bucket.get(DISK_USAGE),
+            )
+        )
+    return rows
+
+
+def _date_label(day: date) -> str:
+    from django.utils import formats
+
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _month_label(day: date) -> str:
+    from django.utils import formats
+
+    return formats.date_format(day, "YEAR_MONTH_FORMAT")
+
+
+# --- The document -----------------------------------------------------------------------------------------
+
+_IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+                "webp": "image/webp"}  # fmt: skip
+
+
+def _data_uri(content: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def _logo_data_uri(field: Any) -> str:
+    """An uploaded logo (validated raster image) as a data: URI, or "" when there is none or it is gone."""
+    if not field:
+        return ""
+    extension = os.path.splitext(field.name)[1].lower().lstrip(".")
+    mime = _IMAGE_TYPES.get(extension)
+    if mime is None:
+        return ""
+    try:
+        with field.storage.open(field.name, "rb") as handle:
+            return _data_uri(handle.read(), mime)
+    except OSError:
+        logger.warning("Logo %s could not be read; the PDF goes without it", field.name)
+        return ""
+
+
+def _url_fetcher() -> Any:
+    """WeasyPrint's URL fetcher: data: URIs only (everything the template needs is embedded)."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols={"data"}, timeout=5)
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal for any text: everything but letters, digits and spaces as an escape."""
+    escaped = "".join(ch if ch.isalnum() or ch == " " else f"\\{ord(ch):x} " for ch in text)
+    return f'"{escaped}"'
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    content: bytes
+    charts_drawn: bool
+    chart_error: str
+    seconds: float
+
+
+def render_report_pdf(*, client: Client, report: ClientReport, draw_charts: bool = True) -> RenderedPdf:
+    """The client's report as PDF bytes, in the client's language and time zone.
+
+    Charts come from Chromium when it is there and answers in time; otherwise the PDF carries tables and
+    a note. The caller decides what to do with the bytes (respond, attach, archive).
+    """
+    from weasyprint import CSS, HTML
+
+    started = time.monotonic()
+    language = client.language or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(client.timezone):
+        figures = charts.client_charts(report)
+        svgs: list[bytes] = []
+        chart_error = ""
+        if draw_charts and report.days:
+            try:
+                svgs = chart_renderer().render_svgs(
+                    [print_figure(chart["figure"], language=language) for chart in figures],
+                    path=settings.CHROMIUM_PATH,
+                    timeout=settings.REPORTS_CHART_TIMEOUT,
+                )
+            except ChartError as exc:
+                chart_error = str(exc)
+                logger.warning("PDF for %s without charts: %s", client.slug, exc)
+        else:
+            chart_error = "charts not requested"
+        chart_images = [
+            {"title": chart["figure"]["layout"]["title"]["text"], "src": _data_uri(svg, "image/svg+xml")}
+            for chart, svg in zip(figures, svgs, strict=False)
+        ]
+        agency = AgencyBranding.get()
+        context = {
+            "client": report.client,
+            "report": report,
+            "agency": agency,
+            "agency_logo": _logo_data_uri(agency.logo),
+            "client_logo": _logo_data_uri(client.logo),
+            "chart_images": chart_images,
+            "trend_rows": [] if chart_images else trend_rows(report),
+            "trend_is_daily": len(report.days) <= DAILY_TABLE_MAX_DAYS,
+            "language": language,
+        }
+        html = render_to_string("reports/pdf.html", context)
+        page_css = (
+            "@page { @bottom-right { content: " + _css_string(gettext("Page")) + ' " " counter(page) " / " '
+            "counter(pages); } }"
+        )
+    stylesheet = finders.find("css/print.css")
+    if not stylesheet:
+        raise RuntimeError("static/css/print.css is missing")
+    document = HTML(string=html, url_fetcher=_url_fetcher())
+    fetcher = _url_fetcher()
+    stylesheets = [CSS(filename=stylesheet, url_fetcher=fetcher), CSS(string=page_css, url_fetcher=fetcher)]
+    content = document.write_pdf(stylesheets=stylesheets)
+    return RenderedPdf(
+        content=content,
+        charts_drawn=bool(chart_images),
+        chart_error=chart_error,
+        seconds=time.monotonic() - started,
+    )
