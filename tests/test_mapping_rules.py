@@ -329,3 +329,37 @@ def test_the_command_prints_assignments_and_conflicts(sites, acme, globex):
     call_command("apply_mapping_rules", stdout=out)
     assert "assigned Acme (acme-home) → Acme" in out.getvalue()
     assert SiteAssignment.objects.count() == 3
+
+
+# --- The demo -------------------------------------------------------------------------------------------
+
+
+def demo_agency():
+    """The demo's agency (seed 7, 60 sites), with little history so the sync is quick."""
+    from kinsta_sync.fake.data import AgencySpec, FakeAgency
+
+    return FakeAgency.generate(AgencySpec(seed=7, sites=60, days=3, users=2, activity_events=5))
+
+
+@pytest.mark.parametrize("agency", [demo_agency()], ids=["demo-agency"])  # overrides the conftest fixture
+def test_the_demo_maps_most_sites_and_leaves_a_handful(agency, account, settings):
+    from clients.models import ClientMembership
+    from clients.selectors import unmapped_sites
+
+    settings.KINSTA_BACKFILL_DAYS = 2
+    run_sync(account=account)
+    assert Site.objects.count() == 60
+    out = StringIO()
+
+    call_command("demo_setup", "--password", "demo-pass-123", stdout=out)
+    call_command("demo_setup", "--password", "demo-pass-123", stdout=out)  # a second run changes nothing
+
+    left = unmapped_sites().count()
+    assert 3 <= left <= 8, out.getvalue()
+    assert SiteAssignment.objects.count() == 60 - left
+    assert {a.source for a in SiteAssignment.objects.all()} == {"rule"}
+    used = set(SiteAssignment.objects.values_list("rule__kind", flat=True))
+    assert used == {"label", "domain", "name"}
+    assert ClientMembership.objects.get(user__username="client@example.com").client.slug == "acme-corp"
+    assert f"{60 - left} of 60 sites have a client, {left} are left" in out.getvalue()
+    assert "Client login: client@example.com" in out.getvalue()
