@@ -8,7 +8,7 @@ from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "pw-correct-horse-42"  # noqa: S105
+PASSWORD = "pw-correct-horse-42"
 
 
 @pytest.fixture
