@@ -26,8 +26,8 @@ class KinstaAccount(models.Model):
     is_active = models.BooleanField(default=True, help_text="Inactive accounts are not synced.")
 
     # From GET /validate at the start of each sync.
-    api_key_name = models.CharField(max_length=200, blank=True, editable=False)
-    api_key_status = models.CharField(max_length=40, blank=True, editable=False)
+    api_key_name = models.TextField(blank=True, editable=False)
+    api_key_status = models.TextField(blank=True, editable=False)
     api_key_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # One sync per account at a time: a lease claimed with a conditional UPDATE (kinsta_sync.sync).
@@ -65,9 +65,11 @@ class KinstaAccount(models.Model):
 class SiteLabel(models.Model):
     """A Kinsta site label (MyKinsta lets agencies tag sites, e.g. with the customer's name)."""
 
+    # Strings from Kinsta are TextFields throughout the mirror: a 10,000-character name must not fail a sync.
+
     account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="labels")
-    kinsta_id = models.CharField(max_length=64)
-    name = models.CharField(max_length=500)
+    kinsta_id = models.CharField(max_length=255)
+    name = models.TextField()
 
     class Meta:
         ordering = ["name"]
@@ -86,10 +88,10 @@ class SiteQuerySet(models.QuerySet["Site"]):
 
 class Site(models.Model):
     account = models.ForeignKey(KinstaAccount, on_delete=models.PROTECT, related_name="sites")
-    kinsta_id = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=500, help_text="Kinsta's slug for the site.")
-    display_name = models.CharField(max_length=1000)
-    status = models.CharField(max_length=40, blank=True)
+    kinsta_id = models.CharField(max_length=255, unique=True)
+    name = models.TextField(help_text="Kinsta's slug for the site.")
+    display_name = models.TextField()
+    status = models.TextField(blank=True)
     labels = models.ManyToManyField(SiteLabel, blank=True, related_name="sites")
 
     first_seen_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -113,15 +115,15 @@ class Site(models.Model):
 
 class Environment(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="environments")
-    kinsta_id = models.CharField(max_length=64, unique=True)
-    name = models.CharField(max_length=200, help_text="'live', 'staging', ...")
-    display_name = models.CharField(max_length=500)
+    kinsta_id = models.CharField(max_length=255, unique=True)
+    name = models.TextField(help_text="'live', 'staging', ...")
+    display_name = models.TextField()
     is_live = models.BooleanField(default=False)
     is_premium = models.BooleanField(default=False)
     is_blocked = models.BooleanField(default=False)
-    php_version = models.CharField(max_length=40, blank=True)
-    wordpress_version = models.CharField(max_length=40, blank=True)
-    primary_domain = models.CharField(max_length=500, blank=True)
+    php_version = models.TextField(blank=True)
+    wordpress_version = models.TextField(blank=True)
+    primary_domain = models.TextField(blank=True)
     domains = models.JSONField(default=list, blank=True, help_text="Every domain name of the environment.")
 
     # Analytics are stored through this day for every metric; the next sync starts a few days before it.
@@ -177,10 +179,10 @@ class AnalyticsPoint(models.Model):
 
 class CompanyUser(models.Model):
     account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="users")
-    kinsta_id = models.CharField(max_length=64)
-    email = models.CharField(max_length=500)
-    full_name = models.CharField(max_length=500, blank=True)
-    image = models.CharField(max_length=1000, blank=True)
+    kinsta_id = models.CharField(max_length=255)
+    email = models.TextField()
+    full_name = models.TextField(blank=True)
+    image = models.TextField(blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -198,19 +200,19 @@ class ActivityLogEntry(models.Model):
     account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="activity")
     kinsta_id = models.BigIntegerField()
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="activity")
-    site_kinsta_id = models.CharField(max_length=64, blank=True)
+    site_kinsta_id = models.TextField(blank=True)
     occurred_at = models.DateTimeField()
-    type = models.CharField(max_length=200)
+    type = models.TextField()
     description = models.TextField(blank=True)
     is_done = models.BooleanField(default=True)
     has_failed = models.BooleanField(default=False)
     has_warning = models.BooleanField(default=False)
     public_error = models.TextField(blank=True)
-    ip_address = models.CharField(max_length=100, blank=True)
-    initiated_by_id = models.CharField(max_length=200, blank=True)
-    initiated_by_name = models.CharField(max_length=500, blank=True)
-    initiated_by_role = models.CharField(max_length=100, blank=True)
-    api_key_name = models.CharField(max_length=500, blank=True)
+    ip_address = models.TextField(blank=True)
+    initiated_by_id = models.TextField(blank=True)
+    initiated_by_name = models.TextField(blank=True)
+    initiated_by_role = models.TextField(blank=True)
+    api_key_name = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-kinsta_id"]
@@ -226,8 +228,8 @@ class ActivityLogEntry(models.Model):
 
 class Region(models.Model):
     account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="regions")
-    region = models.CharField(max_length=100)
-    name = models.CharField(max_length=300)
+    region = models.TextField()
+    name = models.TextField()
 
     class Meta:
         ordering = ["name"]
