@@ -491,6 +491,17 @@ def _httpx_name(exc: BaseException) -> str:
     return next((c.__name__ for c in type(exc).__mro__ if c.__module__.startswith("httpx")), type(exc).__name__)
 
 
+def _without_nul(node: Any) -> Any:
+    """JSON may carry "\\u0000" in a string; PostgreSQL text cannot hold NUL. Show it as U+FFFD instead."""
+    if isinstance(node, str):
+        return node.replace("\x00", "\ufffd") if "\x00" in node else node
+    if isinstance(node, list):
+        return [_without_nul(item) for item in node]
+    if isinstance(node, dict):
+        return {key: _without_nul(value) for key, value in node.items()}
+    return node
+
+
 def _body_message(data: Any) -> str:
     if isinstance(data, Mapping):
         message = data.get("message")
@@ -682,7 +693,7 @@ class KinstaClient:
     @staticmethod
     def _decode(response: httpx.Response) -> tuple[Any, str | None]:
         try:
-            return response.json(), None
+            return _without_nul(response.json()), None
         except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
             return None, f"{type(exc).__name__} at {getattr(exc, 'pos', '?')}"
 

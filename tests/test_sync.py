@@ -274,3 +274,27 @@ def test_a_whole_sync_stays_under_the_configured_rate_by_the_fakes_own_count(acc
     assert app.stats.requests > 2 * limit  # the limit really bound the run
     assert app.stats.max_rate_per_minute <= limit
     assert app.stats.throttled == 0
+
+
+def test_an_agency_whose_every_string_is_hostile_syncs_completely(db, kinsta_settings):
+    from kinsta_sync.fake.app import FakeKinsta
+    from kinsta_sync.fake.data import AgencySpec, FakeAgency
+    from kinsta_sync.fake.server import serve
+    from tests.conftest import FAKE_KEY
+
+    agency = FakeAgency.generate(AgencySpec(seed=5, sites=8, days=10, users=4, hostile_everywhere=True))
+    with serve(FakeKinsta(agency, api_key=FAKE_KEY, requests_per_minute=100_000)) as server:
+        kinsta_settings.KINSTA_API_URL = server.url
+        account = KinstaAccount(company_id=agency.company_id, name="Hostile")
+        account.set_api_key(FAKE_KEY)
+        account.save()
+        run = run_sync(account=account)
+
+    assert run.status == SyncRun.Status.SUCCESS, run.errors
+    names = dict(Site.objects.values_list("kinsta_id", "display_name"))
+    for fake_site in agency.sites:
+        # Stored verbatim, except NUL, which PostgreSQL text cannot hold: it becomes U+FFFD.
+        assert names[fake_site.id] == fake_site.display_name.replace("\x00", "\ufffd")
+    assert max(len(name) for name in names.values()) >= 10_000
+    descriptions = ActivityLogEntry.objects.values_list("description", flat=True)
+    assert any("DROP TABLE" in d for d in descriptions)

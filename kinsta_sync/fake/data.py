@@ -12,7 +12,7 @@ import hashlib
 import math
 import random
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
@@ -47,6 +47,7 @@ class AgencySpec:
     users: int = 8
     activity_events: int = 400
     hostile: bool = True  # include hostile-but-legal strings
+    hostile_everywhere: bool = False  # every name, label, description and error is hostile
     today: date | None = None  # defaults to today's UTC date
 
 
@@ -280,6 +281,62 @@ _HOSTILE_USERS = [
     ("Zoë", f"{FORMULAS[3]} Ångström", "zoe.angstrom"),
 ]
 
+# For AgencySpec(hostile_everywhere=True): every string a page, CSV, PDF or e-mail shows is one of these.
+HOSTILE_STRINGS = (
+    XSS_SCRIPT,
+    "A" * 4000 + XSS_SCRIPT + "Z" * 6000,
+    XSS_IMG,
+    '"><svg onload=alert(1)>',
+    "</textarea></title><script>alert(2)</script>",
+    "javascript:alert(3)",
+    "{{ 7|add:7 }} {% debug %}",
+    *FORMULAS,
+    "\t=1+1",
+    "\r=1+1",
+    "\u202eevil.exe\u202c \u200f\u0645\u0631\u062d\u0628\u0627\u200f",
+    "🚀🔥💥 emoji only 🤖",
+    "'; DROP TABLE kinsta_sync_site; --",
+    "Robert'); DELETE FROM auth_user WHERE ('1'='1",
+    "NUL\x00byte",
+    "<b>bold</b> & <i>ampersand</i> &amp; &lt;",
+)
+
+
+def _hostile(index: int) -> str:
+    return HOSTILE_STRINGS[index % len(HOSTILE_STRINGS)]
+
+
+def _make_everything_hostile(agency: FakeAgency) -> None:
+    """Replace every display string with a hostile one (ids, slugs and domains stay valid)."""
+    counter = 0
+
+    def next_hostile() -> str:
+        nonlocal counter
+        counter += 1
+        return _hostile(counter)
+
+    labels: dict[str, str] = {}
+    for site in agency.sites:
+        site.display_name = next_hostile()
+        site.labels = [Ref(label.id, labels.setdefault(label.id, next_hostile())) for label in site.labels]
+        for env in site.environments:
+            env.display_name = next_hostile()
+    users = {}
+    for user in agency.users:
+        users[user.id] = replace(user, full_name=next_hostile(), first_name=next_hostile())
+    agency.users = list(users.values())
+    agency.activity = [
+        replace(
+            event,
+            descriptions=[next_hostile(), next_hostile()],
+            public_error=next_hostile() if event.has_failed else None,
+            initiated_by=users.get(event.initiated_by.id) if event.initiated_by else None,
+        )
+        for event in agency.activity
+    ]
+    agency.regions = [FakeRegion(next_hostile(), region.region) for region in agency.regions]
+
+
 # Weekly rhythm of traffic, Monday first: agency clients are mostly business sites, so weekends dip.
 _WEEKDAY_FACTOR = (1.0, 1.05, 1.03, 0.98, 0.9, 0.66, 0.6)
 
@@ -339,6 +396,8 @@ class FakeAgency:
                 agency._envs_by_id[env.id] = (site, env)
                 agency._series[env.id] = _make_series(rng, env, spec, today)
         agency.activity = _make_activity(rng, spec, today, agency.sites, agency.users, agency.api_keys)
+        if spec.hostile_everywhere:
+            _make_everything_hostile(agency)
         return agency
 
     # --- queries -------------------------------------------------------------------------------

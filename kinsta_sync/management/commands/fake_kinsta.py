@@ -44,6 +44,8 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=8)
         parser.add_argument("--staging-share", type=float, default=0.3)
         parser.add_argument("--no-hostile", action="store_true", help="leave out hostile-but-legal strings")
+        parser.add_argument("--hostile-everywhere", action="store_true",
+                            help="make every name, label, description and error hostile")
         parser.add_argument("--api-key", default="fake-kinsta-key")
         parser.add_argument("--requests-per-minute", type=int, default=120)
         parser.add_argument("--logs-per-minute", type=int, default=35)
@@ -61,7 +63,7 @@ class Command(BaseCommand):
         faults = [parse_fault(text) for text in options["fault"]]
         spec = AgencySpec(seed=options["seed"], sites=options["sites"], days=options["days"],
                           users=options["users"], staging_share=options["staging_share"],
-                          hostile=not options["no_hostile"])
+                          hostile=not options["no_hostile"], hostile_everywhere=options["hostile_everywhere"])
         app = FakeKinsta(
             FakeAgency.generate(spec),
             api_key=options["api_key"],
