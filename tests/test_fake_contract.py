@@ -68,10 +68,10 @@ def _pointer(*parts: str) -> str:
 def validator_for(path: str, method: str, status: int) -> Draft202012Validator:
     responses = openapi()["paths"][path][method]["responses"]
     assert str(status) in responses, f"{method.upper()} {path} does not document {status}"
-    ref = f"{DOC_URI}#" + _pointer("paths", path, method, "responses", str(status), "content",
-                                   "application/json", "schema")
-    return Draft202012Validator({"$ref": ref}, registry=registry(),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    ref = f"{DOC_URI}#" + _pointer(
+        "paths", path, method, "responses", str(status), "content", "application/json", "schema"
+    )
+    return Draft202012Validator({"$ref": ref}, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def documented_statuses(path: str, method: str = "get") -> set[int]:
@@ -118,10 +118,14 @@ def _company(app: FakeKinsta) -> str:
     return app.agency.company_id
 
 
-def _cases_for(path: str, url: Callable[[FakeKinsta], str], ok: int,
-               params: Callable[[FakeKinsta], dict[str, str]],
-               not_found: Callable[[FakeKinsta], tuple[str, dict[str, str]]] | None = None,
-               bad: Callable[[FakeKinsta], dict[str, str]] | None = None) -> list[Case]:
+def _cases_for(
+    path: str,
+    url: Callable[[FakeKinsta], str],
+    ok: int,
+    params: Callable[[FakeKinsta], dict[str, str]],
+    not_found: Callable[[FakeKinsta], tuple[str, dict[str, str]]] | None = None,
+    bad: Callable[[FakeKinsta], dict[str, str]] | None = None,
+) -> list[Case]:
     cases = [
         Case(path, ok, url, params),
         Case(path, 401, url, params, key=None),
@@ -146,9 +150,14 @@ def _analytics_cases(metric: str) -> list[Case]:
         return {"company_id": _company(app), "from": start.isoformat(), "to": TODAY.isoformat(), **extra}
 
     return _cases_for(
-        path, url, 202, params,
-        not_found=lambda app: (f"/sites/environments/{UNKNOWN_ID}/analytics/{metric}",
-                               {"company_id": _company(app), **extra}),
+        path,
+        url,
+        202,
+        params,
+        not_found=lambda app: (
+            f"/sites/environments/{UNKNOWN_ID}/analytics/{metric}",
+            {"company_id": _company(app), **extra},
+        ),
         bad=lambda app: {"company_id": _company(app), "time_span": "1_year", **extra},
     )
 
@@ -157,27 +166,54 @@ def _usage_cases(metric: str) -> list[Case]:
     path = f"/sites/{{site_id}}/usage/{metric}/this-month"
     # S1 documents a 400 here although the endpoint takes no parameters; the fake has no way to
     # produce one, so test_every_documented_status_is_exercised lists it as known-unreachable.
-    return _cases_for(path, lambda app: f"/sites/{_site(app)}/usage/{metric}/this-month", 200, lambda app: {},
-                      not_found=lambda app: (f"/sites/{UNKNOWN_ID}/usage/{metric}/this-month", {}))
+    return _cases_for(
+        path,
+        lambda app: f"/sites/{_site(app)}/usage/{metric}/this-month",
+        200,
+        lambda app: {},
+        not_found=lambda app: (f"/sites/{UNKNOWN_ID}/usage/{metric}/this-month", {}),
+    )
 
 
 CASES: list[Case] = [
     *_cases_for("/validate", lambda app: "/validate", 200, lambda app: {}),
     *_cases_for(
-        "/sites", lambda app: "/sites", 200,
+        "/sites",
+        lambda app: "/sites",
+        200,
         lambda app: {"company": _company(app), "include_environments": "true"},
         not_found=lambda app: ("/sites", {"company": OTHER_COMPANY, "include_environments": "true"}),
     ),
     Case("/sites", 200, lambda app: "/sites", lambda app: {"company": _company(app)}, note="without environments"),
-    Case("/sites", 200, lambda app: "/sites", lambda app: {"company": _company(app), "include_environments": "true"},
-         fault="unknown_fields", note="with unknown fields"),
-    Case("/sites/environments/{env_id}/analytics/visits", 202,
-         lambda app: f"/sites/environments/{_live(app)}/analytics/visits",
-         lambda app: {"company_id": _company(app), "time_span": "24_hours"}, note="hourly"),
-    *_cases_for("/sites/{site_id}", lambda app: f"/sites/{_site(app)}", 200, lambda app: {},
-                not_found=lambda app: (f"/sites/{UNKNOWN_ID}", {})),
-    *_cases_for("/sites/{site_id}/environments", lambda app: f"/sites/{_site(app)}/environments", 200,
-                lambda app: {}, not_found=lambda app: (f"/sites/{UNKNOWN_ID}/environments", {})),
+    Case(
+        "/sites",
+        200,
+        lambda app: "/sites",
+        lambda app: {"company": _company(app), "include_environments": "true"},
+        fault="unknown_fields",
+        note="with unknown fields",
+    ),
+    Case(
+        "/sites/environments/{env_id}/analytics/visits",
+        202,
+        lambda app: f"/sites/environments/{_live(app)}/analytics/visits",
+        lambda app: {"company_id": _company(app), "time_span": "24_hours"},
+        note="hourly",
+    ),
+    *_cases_for(
+        "/sites/{site_id}",
+        lambda app: f"/sites/{_site(app)}",
+        200,
+        lambda app: {},
+        not_found=lambda app: (f"/sites/{UNKNOWN_ID}", {}),
+    ),
+    *_cases_for(
+        "/sites/{site_id}/environments",
+        lambda app: f"/sites/{_site(app)}/environments",
+        200,
+        lambda app: {},
+        not_found=lambda app: (f"/sites/{UNKNOWN_ID}/environments", {}),
+    ),
     *(case for metric in ("visits", "bandwidth", "cdn-bandwidth", "diskspace") for case in _analytics_cases(metric)),
     *(case for metric in ("visits", "bandwidth", "cdn-bandwidth") for case in _usage_cases(metric)),
     *(
@@ -192,7 +228,9 @@ CASES: list[Case] = [
         )
     ),
     *_cases_for(
-        "/sites/environments/{env_id}/logs", lambda app: f"/sites/environments/{_live(app)}/logs", 200,
+        "/sites/environments/{env_id}/logs",
+        lambda app: f"/sites/environments/{_live(app)}/logs",
+        200,
         lambda app: {"file_name": "access", "lines": "50"},
         not_found=lambda app: (f"/sites/environments/{UNKNOWN_ID}/logs", {"file_name": "error", "lines": "10"}),
         bad=lambda app: {"file_name": "error"},
@@ -200,8 +238,9 @@ CASES: list[Case] = [
 ]
 
 # Documented statuses the fake cannot be made to return by an honest request (see _usage_cases).
-UNREACHABLE = {(f"/sites/{{site_id}}/usage/{metric}/this-month", 400) for metric in
-               ("visits", "bandwidth", "cdn-bandwidth")}
+UNREACHABLE = {
+    (f"/sites/{{site_id}}/usage/{metric}/this-month", 400) for metric in ("visits", "bandwidth", "cdn-bandwidth")
+}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
@@ -210,8 +249,7 @@ def test_each_response_matches_the_openapi_schema(app: FakeKinsta, case: Case) -
     if case.fault:
         app.faults.add(case.fault)
     headers = {"Authorization": f"Bearer {case.key}"} if case.key else {}
-    with httpx.Client(base_url="http://fake.test", transport=httpx.WSGITransport(app=app),
-                      headers=headers) as client:
+    with httpx.Client(base_url="http://fake.test", transport=httpx.WSGITransport(app=app), headers=headers) as client:
         response = client.get(case.url(app), params=case.params(app))
     assert response.status_code == case.status, response.text[:300]
     body = response.json()
@@ -223,11 +261,7 @@ def test_each_response_matches_the_openapi_schema(app: FakeKinsta, case: Case) -
 
 def test_every_documented_status_is_exercised() -> None:
     exercised = {(case.path, case.status) for case in CASES}
-    documented = {
-        (path, status)
-        for path in {case.path for case in CASES}
-        for status in documented_statuses(path)
-    }
+    documented = {(path, status) for path in {case.path for case in CASES} for status in documented_statuses(path)}
     assert documented - exercised == UNREACHABLE
     assert exercised <= documented, "every case must use a status the document lists"
 
@@ -252,9 +286,20 @@ def test_the_schema_check_catches_a_broken_body() -> None:
     validator = validator_for("/sites", "get", 200)
     assert not validator.is_valid({"company": {"sites": [{"id": "x", "name": "y", "status": "live"}]}})
     analytics = validator_for("/sites/environments/{env_id}/analytics/visits", "get", 202)
-    broken = {"analytics": {"analytics_response": {"key": "uniqueip", "data": [
-        {"name": "uniqueip", "total": 1, "dataset": [{"key": "2025-10-28T00:00:00", "value": 1}]}]}}}
+    broken = {
+        "analytics": {
+            "analytics_response": {
+                "key": "uniqueip",
+                "data": [{"name": "uniqueip", "total": 1, "dataset": [{"key": "2025-10-28T00:00:00", "value": 1}]}],
+            }
+        }
+    }
     assert not analytics.is_valid(broken)
     users = validator_for("/company/{id}/users", "get", 200)
-    assert not users.is_valid({"company": {"users": [{"user": {"id": "not-a-uuid", "email": "a@b.c",
-                                                                "image": "https://x", "full_name": "A"}}]}})
+    assert not users.is_valid(
+        {
+            "company": {
+                "users": [{"user": {"id": "not-a-uuid", "email": "a@b.c", "image": "https://x", "full_name": "A"}}]
+            }
+        }
+    )

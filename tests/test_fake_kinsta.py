@@ -140,14 +140,26 @@ def test_it_keeps_every_domain_a_valid_hostname_even_with_hostile_names() -> Non
 
 def test_it_includes_hostile_but_legal_strings_only_when_asked() -> None:
     hostile = FakeAgency.generate(AgencySpec(seed=2, sites=30, today=TODAY))
-    text = "\n".join([
-        *(s.display_name for s in hostile.sites),
-        *(label.name for s in hostile.sites for label in s.labels),
-        *(u.full_name for u in hostile.users),
-        *(d for a in hostile.activity for d in a.descriptions),
-    ])
-    for needle in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '=HYPERLINK("http://evil.example"',
-                   "+1+1", "-2+3", "@SUM(A1)", "東京", "\u200f", "Müller", "🍕"):
+    text = "\n".join(
+        [
+            *(s.display_name for s in hostile.sites),
+            *(label.name for s in hostile.sites for label in s.labels),
+            *(u.full_name for u in hostile.users),
+            *(d for a in hostile.activity for d in a.descriptions),
+        ]
+    )
+    for needle in (
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        '=HYPERLINK("http://evil.example"',
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        "東京",
+        "\u200f",
+        "Müller",
+        "🍕",
+    ):
         assert needle in text, needle
     assert max(len(s.display_name) for s in hostile.sites) >= 300
     assert any("<script>" in u.full_name for u in hostile.users)
@@ -198,8 +210,11 @@ def test_it_makes_weekends_quieter_and_staging_tiny() -> None:
 
 def test_it_derives_bandwidth_from_visits_and_cdn_from_bandwidth(agency: FakeAgency) -> None:
     env = agency.live_environments()[0]
-    day = next(TODAY - timedelta(days=i) for i in range(30)
-               if (agency.analytics_value(env.id, "visits", TODAY - timedelta(days=i)) or 0) > 0)
+    day = next(
+        TODAY - timedelta(days=i)
+        for i in range(30)
+        if (agency.analytics_value(env.id, "visits", TODAY - timedelta(days=i)) or 0) > 0
+    )
     visits = agency.analytics_value(env.id, "visits", day)
     bandwidth = agency.analytics_value(env.id, "bandwidth", day)
     cdn = agency.analytics_value(env.id, "cdn-bandwidth", day)
@@ -243,8 +258,15 @@ def test_it_returns_one_site_with_short_environments_and_its_company(client: htt
     site = app.agency.sites[0]
     body = client.get(f"/sites/{site.id}").json()["site"]
     assert body["company_id"] == app.agency.company_id
-    assert set(body["environments"][0]) == {"id", "name", "display_name", "is_premium", "is_blocked", "domains",
-                                            "primaryDomain"}
+    assert set(body["environments"][0]) == {
+        "id",
+        "name",
+        "display_name",
+        "is_premium",
+        "is_blocked",
+        "domains",
+        "primaryDomain",
+    }
 
 
 def test_it_returns_a_sites_full_environments(client: httpx.Client, app: FakeKinsta) -> None:
@@ -269,10 +291,18 @@ def test_it_answers_analytics_with_202_and_string_values(client: httpx.Client, a
     assert expected is None or int(points[-1]["value"]) == expected
 
 
-@pytest.mark.parametrize(("metric", "key"), [("visits", "uniqueip"), ("bandwidth", "bandwidth"),
-                                             ("cdn-bandwidth", "cdn-bandwidth"), ("diskspace", "diskSpaceUsage")])
-def test_it_names_each_analytics_series_like_kinsta(client: httpx.Client, app: FakeKinsta, metric: str,
-                                                     key: str) -> None:
+@pytest.mark.parametrize(
+    ("metric", "key"),
+    [
+        ("visits", "uniqueip"),
+        ("bandwidth", "bandwidth"),
+        ("cdn-bandwidth", "cdn-bandwidth"),
+        ("diskspace", "diskSpaceUsage"),
+    ],
+)
+def test_it_names_each_analytics_series_like_kinsta(
+    client: httpx.Client, app: FakeKinsta, metric: str, key: str
+) -> None:
     env = app.agency.live_environments()[0]
     response = analytics(client, app, env.id, metric, time_zone="00:00")
     assert response.status_code == 202
@@ -286,7 +316,8 @@ def test_it_serves_an_inclusive_from_to_range(client: httpx.Client, app: FakeKin
     points = dataset(analytics(client, app, env.id, "bandwidth", **{"from": start.isoformat(), "to": end.isoformat()}))
     expected = {
         f"{(start + timedelta(days=i)).isoformat()}T00:00:00": app.agency.analytics_value(
-            env.id, "bandwidth", start + timedelta(days=i))
+            env.id, "bandwidth", start + timedelta(days=i)
+        )
         for i in range(10)
     }
     assert {p["key"]: int(p["value"]) for p in points} == {k: v for k, v in expected.items() if v is not None}
@@ -296,11 +327,13 @@ def test_it_rejects_ranges_over_60_days_and_malformed_ranges(client: httpx.Clien
     env = app.agency.live_environments()[0]
     ok = analytics(client, app, env.id, "visits", **{"from": "2025-09-22", "to": "2025-11-20"})  # 60 days
     assert ok.status_code == 202
-    for params in ({"from": "2025-09-21", "to": "2025-11-20"},  # 61 days
-                   {"from": "2025-11-10", "to": "2025-11-01"},
-                   {"from": "2025-11-01"},
-                   {"from": "2025-11-1", "to": "2025-11-20"},
-                   {"time_span": "90_days"}):
+    for params in (
+        {"from": "2025-09-21", "to": "2025-11-20"},  # 61 days
+        {"from": "2025-11-10", "to": "2025-11-01"},
+        {"from": "2025-11-01"},
+        {"from": "2025-11-1", "to": "2025-11-20"},
+        {"time_span": "90_days"},
+    ):
         assert_error(analytics(client, app, env.id, "visits", **params), 400, "Bad request format")
 
 
@@ -312,10 +345,12 @@ def test_it_requires_a_time_zone_for_disk_space_only(client: httpx.Client, app: 
     assert analytics(client, app, env.id, "visits").status_code == 202
 
 
-def test_it_rejects_24_hours_for_disk_space_and_serves_hourly_buckets_otherwise(client: httpx.Client,
-                                                                                 app: FakeKinsta) -> None:
-    env = next(env for env in app.agency.live_environments()
-               if app.agency.analytics_value(env.id, "visits", TODAY) is not None)
+def test_it_rejects_24_hours_for_disk_space_and_serves_hourly_buckets_otherwise(
+    client: httpx.Client, app: FakeKinsta
+) -> None:
+    env = next(
+        env for env in app.agency.live_environments() if app.agency.analytics_value(env.id, "visits", TODAY) is not None
+    )
     assert analytics(client, app, env.id, "diskspace", time_zone="02:00", time_span="24_hours").status_code == 400
     points = dataset(analytics(client, app, env.id, "visits", time_span="24_hours"))
     assert [p["key"] for p in points] == [f"{TODAY.isoformat()}T{h:02d}:00:00" for h in range(24)]
@@ -326,7 +361,8 @@ def test_it_omits_days_without_data_from_the_dataset() -> None:
     app = FakeKinsta(agency, api_key=KEY)
     env, gap = next(
         (env, TODAY - timedelta(days=i))
-        for env in agency.live_environments() for i in range(60)
+        for env in agency.live_environments()
+        for i in range(60)
         if agency.analytics_value(env.id, "visits", TODAY - timedelta(days=i)) is None
         and env.created_day < agency.first_day
     )
@@ -402,8 +438,9 @@ def test_it_filters_activity_logs_by_category_and_site(client: httpx.Client, app
 
 
 def test_it_records_failed_actions_with_a_public_error(client: httpx.Client, app: FakeKinsta) -> None:
-    items = client.get(f"/company/{app.agency.company_id}/activity-logs",
-                       params={"limit": 500}).json()["company"]["activity_logs"]["items"]
+    items = client.get(f"/company/{app.agency.company_id}/activity-logs", params={"limit": 500}).json()["company"][
+        "activity_logs"
+    ]["items"]
     failed = [item for item in items if item["has_failed"]]
     assert failed
     assert all(item["public_error"] for item in failed)
@@ -417,8 +454,12 @@ def test_it_serves_logs_and_requires_its_parameters(client: httpx.Client, app: F
     logs = client.get(url, params={"file_name": "error", "lines": 5}).json()["environment"]["container_info"]["logs"]
     assert len(logs.splitlines()) == 5
     assert "[error]" in logs
-    for params in ({"lines": 5}, {"file_name": "error"}, {"file_name": "debug", "lines": 5},
-                   {"file_name": "access", "lines": 20001}):
+    for params in (
+        {"lines": 5},
+        {"file_name": "error"},
+        {"file_name": "debug", "lines": 5},
+        {"file_name": "access", "lines": 20001},
+    ):
         assert_error(client.get(url, params=params), 400, "Bad request format")
 
 
@@ -505,8 +546,9 @@ def test_it_throttles_over_the_limit_with_429_and_retry_after(clock: FakeClock) 
 def test_it_sends_rate_limit_headers_in_each_mode(clock: FakeClock) -> None:
     expected = {"ietf": "ratelimit-", "x": "x-ratelimit-", "none": None}
     for mode, prefix in expected.items():
-        app = FakeKinsta(FakeAgency.generate(SPEC), api_key=KEY, requests_per_minute=5, rate_limit_headers=mode,
-                         clock=clock)
+        app = FakeKinsta(
+            FakeAgency.generate(SPEC), api_key=KEY, requests_per_minute=5, rate_limit_headers=mode, clock=clock
+        )
         with make_client(app) as client, make_client(app, "bad") as stranger:
             for response in (client.get("/validate"), client.get("/sites/unknown"), stranger.get("/validate")):
                 names = {name.lower() for name in response.headers}
@@ -520,12 +562,13 @@ def test_it_sends_rate_limit_headers_in_each_mode(clock: FakeClock) -> None:
 
 
 def test_it_limits_the_logs_endpoint_separately(clock: FakeClock) -> None:
-    app = FakeKinsta(FakeAgency.generate(SPEC), api_key=KEY, requests_per_minute=100, logs_per_minute=2,
-                     clock=clock)
+    app = FakeKinsta(FakeAgency.generate(SPEC), api_key=KEY, requests_per_minute=100, logs_per_minute=2, clock=clock)
     env = app.agency.live_environments()[0]
     with make_client(app) as client:
-        statuses = [client.get(f"/sites/environments/{env.id}/logs", params={"file_name": "error", "lines": 1})
-                    .status_code for _ in range(3)]
+        statuses = [
+            client.get(f"/sites/environments/{env.id}/logs", params={"file_name": "error", "lines": 1}).status_code
+            for _ in range(3)
+        ]
         assert statuses == [200, 200, 429]
         assert client.get("/validate").status_code == 200
         assert client.get("/validate").headers["RateLimit-Limit"] == "100"
@@ -702,8 +745,10 @@ def test_it_is_scriptable_through_the_control_api(app: FakeKinsta) -> None:
 
 def test_it_serves_over_real_http_with_keep_alive_and_drops_connections_on_reset() -> None:
     app = FakeKinsta(FakeAgency.generate(SPEC), api_key=KEY)
-    with serve(app) as server, httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"},
-                                             timeout=2.0) as client:
+    with (
+        serve(app) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=2.0) as client,
+    ):
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
         first = client.get("/validate", extensions={"trace": None})
         assert first.status_code == 200
@@ -762,8 +807,11 @@ def test_it_counts_concurrent_requests_exactly_over_real_http() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     app = FakeKinsta(FakeAgency.generate(SPEC), api_key=KEY, requests_per_minute=30)
-    with serve(app) as server, httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"},
-                                             timeout=5) as http, ThreadPoolExecutor(max_workers=10) as pool:
+    with (
+        serve(app) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=5) as http,
+        ThreadPoolExecutor(max_workers=10) as pool,
+    ):
         statuses = Counter(pool.map(lambda _: http.get("/validate").status_code, range(50)))
     assert statuses == Counter({200: 30, 429: 20})
     assert (app.stats.requests, app.stats.throttled, app.stats.max_rate_per_minute) == (50, 20, 50)
