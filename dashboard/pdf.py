@@ -84,8 +84,13 @@ class ChartRenderer:
             try:
                 if self._kaleido is None or self._path != path:
                     self._start(path, timeout)
-                opts = {"format": "svg", "width": CHART_WIDTH_PX, "height": CHART_HEIGHT_PX}
-                return [self._call(self._kaleido.calc_fig(figure, opts=opts), timeout) for figure in figures]
+                svgs = []
+                for figure in figures:
+                    size = figure.get("layout", {})
+                    opts = {"format": "svg", "width": size.get("width", CHART_WIDTH_PX),
+                            "height": size.get("height", CHART_HEIGHT_PX)}  # fmt: skip
+                    svgs.append(self._call(self._kaleido.calc_fig(figure, opts=opts), timeout))
+                return svgs
             except ChartError:
                 self._stop()
                 raise
@@ -155,7 +160,12 @@ def print_figure(figure: dict[str, Any], *, language: str) -> dict[str, Any]:
     """A page figure restyled for paper: fixed size, print fonts, short legend names, no hover."""
     fig = copy.deepcopy(figure)
     layout = fig["layout"]
-    layout.update(width=CHART_WIDTH_PX, height=CHART_HEIGHT_PX)
+    # The legend sits under the plot in two columns: give each legend row its own space, so ten sites do
+    # not squeeze the plot to a strip.
+    named = sum(1 for trace in fig["data"] if trace.get("name"))
+    legend_rows = (named + 1) // 2
+    height = CHART_HEIGHT_PX + max(0, legend_rows - 2) * 18
+    layout.update(width=CHART_WIDTH_PX, height=height)
     layout["font"] = {**layout.get("font", {}), "family": PRINT_FONTS, "size": 11}
     layout.pop("hovermode", None)
     layout["margin"] = {"l": 56, "r": 12, "t": 40, "b": 30}

@@ -232,5 +232,8 @@ LOGGING = {
         # WeasyPrint logs every rendering step at INFO, fontTools every font subset.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # kaleido and choreographer (the PDF's charts) log Chromium's life at INFO.
+        "kaleido": {"level": "WARNING"},
+        "choreographer": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,262 @@
+"""The PDF report: the same figures as the page, hostile names as plain text, charts through Chromium or
+tables and a note without it, branding, page numbers, the client's language, and no URL fetching."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import translation
+from pypdf import PdfReader
+
+from clients.models import AgencyBranding
+from dashboard.pdf import ChartError, chart_renderer, render_report_pdf, trend_rows
+from dashboard.periods import Period, comparison_period
+from dashboard.selectors import client_report
+from dashboard.templatetags.reports import format_bytes, format_count
+from kinsta_sync.models import ActivityLogEntry
+from tests.factories import add_points, assign, make_account, make_client, make_site
+
+pytestmark = pytest.mark.django_db
+
+CHROMIUM = "/usr/bin/chromium"
+HOSTILE = [
+    "<script>alert(1)</script> Landing",
+    "Gallery <img src=x onerror=alert(1)>",
+    '=HYPERLINK("http://evil.example")',
+    "東京ベーカリー",
+    "Pizza 🍕 Palace",
+]
+
+
+def png_logo() -> bytes:
+    """A small PNG in the client's colour (a logo)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), "#d14b2f").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def needs_chromium() -> None:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def no_chromium(settings):
+    settings.CHROMIUM_PATH = "/nonexistent/chromium"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.REPORTS_ROOT = tmp_path / "reports"
+    return tmp_path
+
+
+def text_of(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture
+def hostile(media):
+    account = make_account()
+    client = make_client("Hostile <b>Client</b>", slug="hostile", brand_color="#d14b2f")
+    client.logo.save("logo.png", ContentFile(png_logo()), save=True)
+    sites = []
+    today = date.today()
+    for index, name in enumerate(HOSTILE):
+        site = make_site(account, name=f"h{index}", display_name=name, domains=[f"h{index}.example.com"])
+        days = [today - timedelta(days=d) for d in range(1, 40)]
+        add_points(site.live, metric="visits", days={d: 1000 * (index + 1) + d.day for d in days})
+        add_points(site.live, metric="bandwidth", days={d: 3 * 10**9 for d in days})
+        add_points(site.live, metric="disk_usage", days={d: 10**9 for d in days})
+        ActivityLogEntry.objects.create(
+            account=account, kinsta_id=index + 1, site=site, occurred_at=site.first_seen_at - timedelta(days=2),
+            type="updatePlugin", description=f"Updated {name}", initiated_by_name="=cmd|' /C calc'!A0",
+        )  # fmt: skip
+        sites.append(site)
+    assign(sites, client)
+    branding = AgencyBranding.get()
+    branding.name = "Pixel & Partners"
+    branding.save()
+    return client
+
+
+def render(client, period: Period, compare: str = "previous", **kwargs):  # type: ignore[no-untyped-def]
+    report = client_report(client=client, period=period, compare=comparison_period(period, compare))
+    return report, render_report_pdf(client=client, report=report, **kwargs)
+
+
+def last_30_days() -> Period:
+    yesterday = date.today() - timedelta(days=1)
+    return Period(yesterday - timedelta(days=29), yesterday)
+
+
+# --- Same numbers as the page ---------------------------------------------------------------------------
+
+
+def test_the_pdf_holds_the_pages_totals(client, staff_user, client_a, media, no_chromium):
+    client.force_login(staff_user)
+    page = client.get("/clients/acme/?period=30d&compare=previous")
+    report = page.context["report"]
+    html = page.content.decode()
+
+    response = client.get("/clients/acme/report.pdf?period=30d&compare=previous")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="report-acme-{report.period.start}-to-{report.period.end}.pdf"'
+    )
+    text = flat(text_of(response.content))
+    with translation.override("en"):
+        figures = [format_count(report.kpi("visits").value), format_bytes(report.kpi("bandwidth").value)]
+        figures += [format_count(site.totals.visits) for site in report.live_sites]
+        figures.append(format_count(report.kpi("visits").previous))
+    for figure in figures:
+        assert figure in html
+        assert figure in text, figure
+    assert "Acme Shop" in text and "Acme Blog" in text
+
+
+def test_hostile_names_are_plain_text_in_the_pdf(hostile, no_chromium):
+    _report, pdf = render(hostile, last_30_days())
+    text = flat(text_of(pdf.content))
+    # Lines wrap inside long names ("http:// evil.example"): compare without white space.
+    squeezed = re.sub(r"\s+", "", text)
+    for name in HOSTILE:
+        assert re.sub(r"\s+", "", name) in squeezed, name
+    assert "Hostile <b>Client</b>" in text
+    assert "=cmd|' /C calc'!A0" in text
+    assert "&lt;" not in text  # not double-escaped either
+
+
+# --- Charts, or tables and a note -------------------------------------------------------------------------
+
+
+def test_without_chromium_the_pdf_has_tables_and_says_so(hostile, no_chromium):
+    report, pdf = render(hostile, last_30_days())
+    assert not pdf.charts_drawn
+    assert "no Chromium" in pdf.chart_error
+    text = flat(text_of(pdf.content))
+    assert "The charts could not be drawn for this PDF" in text
+    assert "Day by day (live sites)" in text
+    # One row per day with the live visits of that day.
+    with translation.override("en"):
+        first_day = format_count(report.live_daily["visits"][0])
+    assert first_day in text
+
+
+def test_long_periods_fall_back_to_a_table_by_month(hostile, no_chromium):
+    yesterday = date.today() - timedelta(days=1)
+    report = client_report(client=hostile, period=Period(yesterday - timedelta(days=119), yesterday), compare=None)
+    rows = trend_rows(report)
+    assert 4 <= len(rows) <= 5
+    assert sum(r.visits or 0 for r in rows) == report.live_totals.visits
+
+
+def test_a_failing_chromium_falls_back_to_tables(hostile, monkeypatch):
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ChartError("Chromium did not answer within 60 s")
+
+    monkeypatch.setattr(chart_renderer(), "render_svgs", broken)
+    _report, pdf = render(hostile, last_30_days())
+    assert not pdf.charts_drawn
+    assert "The charts could not be drawn" in flat(text_of(pdf.content))
+
+
+@pytest.mark.slow
+def test_with_chromium_the_charts_are_vector_svg(hostile, settings):
+    needs_chromium()
+    settings.CHROMIUM_PATH = CHROMIUM
+    _report, pdf = render(hostile, last_30_days())
+    assert pdf.charts_drawn, pdf.chart_error
+    text = flat(text_of(pdf.content))
+    assert "The charts could not be drawn" not in text
+    # The charts' titles and axis labels are text in the PDF (vector), not pixels.
+    assert "Visits per day (live sites)" in text
+    assert "Bandwidth per day (live sites)" in text
+    reader = PdfReader(io.BytesIO(pdf.content))
+    chart_page = reader.pages[1]
+    # The only raster images are small: the logo and colour emoji glyphs, never a chart.
+    widths = [image.image.width for page in reader.pages for image in page.images]
+    assert widths and max(widths) < 300
+    assert "Visits" in (chart_page.extract_text() or "")
+
+
+# --- Branding, layout, language ---------------------------------------------------------------------------
+
+
+def test_the_cover_carries_agency_and_client_branding_and_pages_are_numbered(hostile, no_chromium):
+    report, pdf = render(hostile, last_30_days())
+    reader = PdfReader(io.BytesIO(pdf.content))
+    cover = flat(reader.pages[0].extract_text())
+    assert "Pixel & Partners" in cover
+    assert "Hostile <b>Client</b>" in cover
+    assert "WEBSITE REPORT" in cover.upper()
+    assert report.period.start.strftime("%Y") in cover
+    assert reader.pages[0].images, "the client's logo is on the cover"
+    assert "Page" not in cover  # no footer on the cover
+    count = len(reader.pages)
+    assert count >= 3
+    second = flat(reader.pages[1].extract_text())
+    assert f"Page 2 / {count}" in second
+    assert "Pixel & Partners · Hostile <b>Client</b>" in second
+    text = flat(text_of(pdf.content))
+    for heading in ("Summary", "Sites", "Work done", "What the figures mean"):
+        assert heading in text
+    assert reader.metadata.title == "Website report: Hostile <b>Client</b>"
+
+
+def test_the_pdf_is_in_the_clients_language(client_b, media, no_chromium):
+    period = last_30_days()
+    report, pdf = render(client_b, period)
+    text = flat(text_of(pdf.content))
+    assert "WEBSITE-BERICHT" in text  # the cover sets it in capitals
+    assert "Was die Zahlen bedeuten" in text
+    assert "Seite 2 /" in text
+    with translation.override("de"):
+        visits = format_count(report.kpi("visits").value)
+    assert "." in visits  # German thousands separator
+    assert visits in text
+
+
+def test_the_pdf_fetches_no_urls():
+    from dashboard.pdf import _url_fetcher
+
+    fetcher = _url_fetcher()
+    for url in ("http://127.0.0.1:9/x.png", "file:///etc/passwd", "https://evil.example/"):
+        with pytest.raises(ValueError, match="disallowed protocol"):
+            fetcher.fetch(url)
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+
+
+def test_a_missing_logo_file_does_not_break_the_pdf(hostile, no_chromium):
+    hostile.logo.storage.delete(hostile.logo.name)
+    _report, pdf = render(hostile, last_30_days())
+    assert "Hostile <b>Client</b>" in flat(text_of(pdf.content))
+
+
+def test_a_client_without_sites_gets_a_pdf_that_says_so(media, no_chromium):
+    empty = make_client("Empty Ltd", slug="empty")
+    _report, pdf = render(empty, last_30_days())
+    text = flat(text_of(pdf.content))
+    assert "No sites are assigned to this client yet." in text
+    assert "No data for this period" in text
