@@ -30,7 +30,11 @@ class Client(models.Model):
         DE = "de", "Deutsch"
 
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=80, unique=True, help_text="Used in the report's address: /clients/<slug>/.")
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="Used in the report's address: /clients/SLUG/ (letters, digits and hyphens).",
+    )
     contact_emails = models.JSONField(
         default=list, blank=True, validators=[validate_email_list], help_text="Who receives the reports."
     )
@@ -170,6 +174,7 @@ class ClientMembership(models.Model):
 
     class Meta:
         ordering = ["user__email"]
+        verbose_name = "client user"
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.client}"
