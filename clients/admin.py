@@ -151,7 +151,7 @@ def assign_to_client(modeladmin: admin.ModelAdmin, request: HttpRequest, queryse
     return TemplateResponse(request, "admin/clients/assign_to_client.html", context)
 
 
-@admin.action(description="Remove from client (rules may map them again)", permissions=["assign"])
+@admin.action(description="Remove from client", permissions=["assign"])
 def remove_from_client(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Site]) -> None:
     count = services.unassign_sites(sites=list(queryset))
     modeladmin.message_user(request, f"Removed {count} site(s) from their client.", messages.SUCCESS)
@@ -195,7 +195,7 @@ class ClientSiteAdmin(SiteAdmin):
     def client_link(self, obj: Site) -> str:
         assignment = getattr(obj, "assignment", None)
         if assignment is None:
-            return format_html('<span class="unmapped">{}</span>', "— unmapped —")
+            return format_html('<span class="unmapped">{}</span>', "unmapped")
         url = reverse("admin:clients_client_change", args=[assignment.client_id])
         how = "by hand" if assignment.source == SiteAssignment.Source.MANUAL else "by rule"
         return format_html('<a href="{}">{}</a> <small>({})</small>', url, assignment.client.name, how)

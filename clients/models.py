@@ -74,7 +74,7 @@ class AgencyBranding(models.Model):
 
     SINGLETON_PK = 1
 
-    name = models.CharField(max_length=200, default="Your agency")
+    name = models.CharField(max_length=200, default="Agency Reports", help_text="Your agency's name.")
     logo = models.FileField(upload_to="agency/", blank=True, validators=[validate_logo])
     brand_color = models.CharField(max_length=7, default=DEFAULT_BRAND_COLOR, validators=[validate_hex_color])
     sender_name = models.CharField(
