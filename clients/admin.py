@@ -262,72 +262,91 @@ class UnmappedSiteAdmin(SuggestionMixin, ClientSiteAdmin):
 # --- Clients ---------------------------------------------------------------------------------------------
 
 
-class SiteAssignmentForm(forms.ModelForm):
+class AddSiteForm(forms.ModelForm):
     class Meta:
         model = SiteAssignment
         fields = ["site"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            # An assigned site is moved with the bulk action or removed with "Delete?", not swapped here.
-            self.fields["site"].disabled = True
 
     def validate_unique(self) -> None:
         # The one-to-one key: say where the site is and how to move it, not "already exists".
         site = self.cleaned_data.get("site")
         if site is not None:
-            other = SiteAssignment.objects.filter(site=site).exclude(pk=self.instance.pk).select_related("client")
-            if other.exists():
+            other = SiteAssignment.objects.filter(site=site).select_related("client").first()
+            if other is not None:
                 self.add_error(
                     "site",
-                    f"This site belongs to {other[0].client.name}. "
-                    "To move it, use “Assign to client…” on the site list.",
+                    f"This site belongs to {other.client.name}. To move it, use “Assign to client…” on the site list.",
                 )
                 return
         super().validate_unique()
 
 
 class SiteAssignmentInline(admin.TabularInline):
+    """The client's sites with their totals: read-only rows (one query for all, totals as subqueries);
+    "Delete?" takes a site away from the client."""
+
     model = SiteAssignment
-    form = SiteAssignmentForm
     fk_name = "client"
-    fields = ["site", "site_status", "how", "visits", "bandwidth", "cdn_bandwidth", "assigned_at"]
-    readonly_fields = ["site_status", "how", "visits", "bandwidth", "cdn_bandwidth", "assigned_at"]
-    autocomplete_fields = ["site"]
+    fields = ["site_link", "site_status", "how", "visits", "bandwidth", "cdn_bandwidth", "assigned_on"]
+    readonly_fields = fields
     extra = 0
     verbose_name = "site"
     verbose_name_plural = "sites (totals over the last 30 days)"
 
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # AddSitesInline adds
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[SiteAssignment]:
-        queryset = super().get_queryset(request).select_related("site", "rule")
+        queryset = super().get_queryset(request).select_related("site", "rule", "client")
         return selectors.with_period_totals(queryset, period=selectors.last_days(30), site_field="site_id")
+
+    @admin.display(description="Site")
+    def site_link(self, obj: SiteAssignment) -> str:
+        url = reverse("admin:kinsta_sync_site_change", args=[obj.site_id])
+        return format_html('<a href="{}">{}</a><br><small>{}</small>', url, obj.site.display_name, obj.site.name)
 
     @admin.display(description="On Kinsta")
     def site_status(self, obj: SiteAssignment) -> str:
-        if not obj.pk:
-            return ""
         return f"removed {obj.site.removed_at:%Y-%m-%d}" if obj.site.removed_at else "present"
 
     @admin.display(description="Assigned")
     def how(self, obj: SiteAssignment) -> str:
-        if not obj.pk:
-            return ""
         if obj.source == SiteAssignment.Source.RULE:
             return f"by rule {obj.rule.get_kind_display().lower()} {obj.rule.pattern}" if obj.rule else "by a rule"
         return "by hand"
 
+    @admin.display(description="Since")
+    def assigned_on(self, obj: SiteAssignment) -> str:
+        return f"{obj.assigned_at:%Y-%m-%d}"
+
     @admin.display(description="Visits")
     def visits(self, obj: SiteAssignment) -> str:
-        return _number(getattr(obj, f"total_{Metric.VISITS}", 0)) if obj.pk else ""
+        return _number(getattr(obj, f"total_{Metric.VISITS}", 0))
 
     @admin.display(description="Bandwidth")
     def bandwidth(self, obj: SiteAssignment) -> str:
-        return _bytes(getattr(obj, f"total_{Metric.BANDWIDTH}", 0)) if obj.pk else ""
+        return _bytes(getattr(obj, f"total_{Metric.BANDWIDTH}", 0))
 
     @admin.display(description="CDN bandwidth")
     def cdn_bandwidth(self, obj: SiteAssignment) -> str:
-        return _bytes(getattr(obj, f"total_{Metric.CDN_BANDWIDTH}", 0)) if obj.pk else ""
+        return _bytes(getattr(obj, f"total_{Metric.CDN_BANDWIDTH}", 0))
+
+
+class AddSitesInline(admin.TabularInline):
+    """Rows for adding unmapped sites by hand (the picker offers only sites without a client)."""
+
+    model = SiteAssignment
+    form = AddSiteForm
+    fk_name = "client"
+    fields = ["site"]
+    autocomplete_fields = ["site"]
+    extra = 0
+    can_delete = False
+    verbose_name = "site to add by hand"
+    verbose_name_plural = "add sites by hand"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SiteAssignment]:
+        return super().get_queryset(request).none()
 
 
 class MappingRuleInline(admin.TabularInline):
@@ -365,7 +384,7 @@ class ClientAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "contact_emails", "notes"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["period_totals"]
-    inlines = [SiteAssignmentInline, MappingRuleInline, ClientMembershipInline]
+    inlines = [SiteAssignmentInline, AddSitesInline, MappingRuleInline, ClientMembershipInline]
 
     class Media:
         css = {"all": ["css/admin-clients.css"]}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -52,25 +50,6 @@ def last_days(days: int = 30, *, today: date | None = None) -> Period:
     """The `days` full days ending yesterday (UTC): today's figures are still growing."""
     end = (today or today_utc()) - timedelta(days=1)
     return Period(start=end - timedelta(days=days - 1), end=end)
-
-
-def site_period_totals(*, site_ids: Iterable[int], period: Period) -> dict[int, dict[str, int]]:
-    """{site id: {metric: total}} over every environment of each site, in one query."""
-    rows = (
-        AnalyticsPoint.objects.filter(
-            environment__site_id__in=list(site_ids),
-            metric__in=SUMMED_METRICS,
-            day__gte=period.start,
-            day__lte=period.end,
-        )
-        .values("environment__site_id", "metric")
-        .annotate(total=Sum("value"))
-        .order_by()
-    )
-    totals: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SUMMED_METRICS, 0))
-    for row in rows:
-        totals[row["environment__site_id"]][row["metric"]] = row["total"] or 0
-    return totals
 
 
 def client_period_totals(*, client: Client, period: Period) -> dict[str, int]:

@@ -222,8 +222,10 @@ def test_adding_a_site_on_a_clients_page_is_a_hand_assignment(admin_client, worl
     acme = world["acme"]
     page = admin_client.get(f"/admin/clients/client/{acme.pk}/change/")
     data = form_data(page)
-    total = int(data["site_assignments-TOTAL_FORMS"])
-    data.update({"site_assignments-TOTAL_FORMS": str(total + 1), f"site_assignments-{total}-site": world["initech"].pk})
+    total = int(data["site_assignments-2-TOTAL_FORMS"])
+    data.update(
+        {"site_assignments-2-TOTAL_FORMS": str(total + 1), f"site_assignments-2-{total}-site": world["initech"].pk}
+    )
 
     response = admin_client.post(f"/admin/clients/client/{acme.pk}/change/", data)
 
@@ -235,15 +237,29 @@ def test_adding_a_site_on_a_clients_page_is_a_hand_assignment(admin_client, worl
 def test_a_site_of_another_client_cannot_be_added_on_a_clients_page(admin_client, world):
     acme = world["acme"]
     data = form_data(admin_client.get(f"/admin/clients/client/{acme.pk}/change/"))
-    total = int(data["site_assignments-TOTAL_FORMS"])
+    total = int(data["site_assignments-2-TOTAL_FORMS"])
     globex_site = SiteAssignment.objects.get(client=world["globex"]).site
-    data.update({"site_assignments-TOTAL_FORMS": str(total + 1), f"site_assignments-{total}-site": globex_site.pk})
+    data.update({"site_assignments-2-TOTAL_FORMS": str(total + 1), f"site_assignments-2-{total}-site": globex_site.pk})
 
     response = admin_client.post(f"/admin/clients/client/{acme.pk}/change/", data)
 
     assert response.status_code == 200
     assert "This site belongs to Globex." in response.content.decode()
     assert SiteAssignment.objects.get(site=globex_site).client == world["globex"]
+
+
+def test_deleting_a_row_on_a_clients_page_takes_the_site_away(admin_client, world):
+    acme = world["acme"]
+    data = form_data(admin_client.get(f"/admin/clients/client/{acme.pk}/change/"))
+    first = SiteAssignment.objects.filter(client=acme).order_by("site__display_name").first()
+    row = next(key for key, value in data.items() if key.endswith("-id") and value == first.pk)
+    data[row.replace("-id", "-DELETE")] = "on"
+
+    response = admin_client.post(f"/admin/clients/client/{acme.pk}/change/", data)
+
+    assert response.status_code == 302
+    assert not SiteAssignment.objects.filter(pk=first.pk).exists()
+    assert SiteAssignment.objects.filter(client=acme).count() == 1
 
 
 def form_data(response) -> dict:
@@ -444,3 +460,38 @@ def test_a_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothin
 def test_the_login_page_links_to_the_password_reset(client, db):
     html = client.get("/login/").content.decode()
     assert 'href="/password-reset/"' in html and "Forgot your password?" in html
+
+
+def test_the_site_picker_on_a_clients_page_offers_only_unmapped_sites(admin_client, world):
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "clients", "model_name": "siteassignment", "field_name": "site", "term": ""},
+    )
+    assert {item["text"] for item in response.json()["results"]} == {"Initech", "Initech Blog"}
+
+
+def test_a_clients_page_runs_the_same_queries_for_2_or_12_sites(admin_client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import add_points, assign
+
+    acme = world["acme"]
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert admin_client.get(f"/admin/clients/client/{acme.pk}/change/").status_code == 200
+        return len(context.captured_queries)
+
+    before = queries_for_page()
+    extra = [make_site(world["initech"].account, name=f"extra-{i}") for i in range(10)]
+    for site in extra:
+        add_points(site.live, metric="visits", days={timezone.now().date() - timedelta(days=2): 5})
+    assign(extra, acme)
+    # The inline's totals are subqueries of its one query: no query per site.
+    assert queries_for_page() == before
+
+
+def test_the_client_list_searches_contact_e_mails(admin_client, world):
+    response = admin_client.get("/admin/clients/client/?q=reports@acme")
+    assert [c.slug for c in response.context["cl"].result_list] == ["acme"]

@@ -363,3 +363,23 @@ def test_the_demo_maps_most_sites_and_leaves_a_handful(agency, account, settings
     assert ClientMembership.objects.get(user__username="client@example.com").client.slug == "acme-corp"
     assert f"{60 - left} of 60 sites have a client, {left} are left" in out.getvalue()
     assert "Client login: client@example.com" in out.getvalue()
+
+
+# --- Query counts ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_sites", [3, 30])
+def test_the_preview_runs_a_fixed_number_of_queries_whatever_the_number_of_sites(
+    db, django_assert_num_queries, n_sites
+):
+    account = make_account()
+    acme = make_client("Acme", slug="acme")
+    for i in range(n_sites):
+        make_site(account, name=f"site-{i}", labels=[f"label-{i % 3}"], domains=[f"s{i}.acme.com"], staging=i % 2 == 0)
+    MappingRule.objects.create(client=acme, kind="label", pattern="label-1")
+    MappingRule.objects.create(client=acme, kind="domain", pattern="*.acme.com")
+
+    # rules, sites, their labels, their environments
+    with django_assert_num_queries(4):
+        plan = preview_mapping_rules()
+    assert len(plan.assignments) == n_sites
