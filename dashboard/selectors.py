@@ -118,9 +118,10 @@ class EnvironmentReport:
     removed_at: datetime | None
     totals: Totals
     previous: Totals | None
-    # metric -> one value per day of the period (report.days), None on days without data.
+    # metric -> one value per day of the period (report.days), None on days without data. Read for live
+    # environments (and, on a site page, staging ones too); empty for a client report's staging ones.
     daily: dict[str, tuple[int | None, ...]]
-    # metric -> number of days with data.
+    # metric -> number of days with data (where `daily` was read).
     days_with_data: dict[str, int]
 
     @property
@@ -198,7 +199,7 @@ class Analytics:
     staging_previous: Totals | None
     # metric -> per day, summed over live environments (None on days where none has data).
     live_daily: dict[str, tuple[int | None, ...]]
-    # The same for the comparison period, one value per day of compare_days (summed metrics only).
+    # The comparison period's live visits per day, one value per day of compare_days ({} without one).
     compare_live_daily: dict[str, tuple[int | None, ...]]
 
     def kpi(self, metric: str) -> Kpi:
@@ -279,10 +280,12 @@ def _latest_disk(period: Period) -> Subquery:
     )
 
 
-def _environments(where: Q, compare: Period | None) -> list[Environment]:
-    """The environments (with their site) matching `where`, in one query."""
+def _environments(where: Q, period: Period, compare: Period | None) -> list[Environment]:
+    """The environments (with their site) matching `where`, each with its latest disk reading in the period
+    and in the comparison period, in one query."""
     queryset = Environment.objects.filter(where).select_related("site")
     queryset = queryset.order_by("site__display_name", "site_id", "-is_live", "name", "pk")
+    queryset = queryset.annotate(disk=_latest_disk(period))
     if compare is not None:
         queryset = queryset.annotate(previous_disk=_latest_disk(compare))
     return list(queryset)
@@ -300,72 +303,119 @@ def _labels(site_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     return {site_id: tuple(names) for site_id, names in labels.items()}
 
 
-def _analytics(environments: list[Environment], period: Period, compare: Period | None) -> dict[str, Any]:
-    """Read the period's points and the comparison's aggregates for these environments (3 queries)."""
+def _window(period: Period, compare: Period | None) -> Q:
+    """The days to read: both periods, as one range when they touch (an OR of two ranges makes SQLite
+    merge two index scans and sort for the GROUP BY)."""
+    in_period = Q(day__gte=period.start, day__lte=period.end)
+    if compare is None:
+        return in_period
+    if compare.end >= period.start - timedelta(days=1) and compare.start <= period.end + timedelta(days=1):
+        return Q(day__gte=min(period.start, compare.start), day__lte=max(period.end, compare.end))
+    return in_period | Q(day__gte=compare.start, day__lte=compare.end)
+
+
+def _analytics(
+    environments: list[Environment],
+    period: Period,
+    compare: Period | None,
+    *,
+    points: Q,
+    staging_daily: bool,
+) -> dict[str, Any]:
+    """Aggregate the points of these environments (3 queries, each an index range scan):
+
+    1. per environment and summed metric: the period's sum and the comparison's sum (the latest disk
+       readings come with the environments);
+    2. the comparison period's live visits per day (the line over the visits chart);
+    3. every point of the period of the live environments (and the staging ones with `staging_daily`):
+       the per-site charts, the days with data, and summed in Python, the live totals per day.
+
+    `points` selects the environments' points through joins (environment -> site -> assignment) rather
+    than a list of ids: PostgreSQL then walks the (environment, metric, day) index once per environment,
+    where with `environment_id = ANY(...)` it chose the plain environment index and filtered every day of
+    every metric. Both periods are read in one pass (conditional aggregates); `order_by()` everywhere, or
+    the model's default ordering would join environments and sites just to sort.
+    """
     days = tuple(period.iter_days())
-    env_ids = [env.pk for env in environments]
-    live_ids = {env.pk for env in environments if env.is_live}
     n = len(days)
-
-    # 1. Every point of the period, one row per environment, metric and day (they are unique): the daily
-    #    series and, from them, the totals. The CSV export needs exactly these rows too.
-    grid: dict[int, dict[str, list[int | None]]] = {env_id: {m: [None] * n for m in METRICS} for env_id in env_ids}
-    start = period.start
-    points = AnalyticsPoint.objects.filter(
-        environment_id__in=env_ids, day__gte=period.start, day__lte=period.end, metric__in=METRICS
-    ).values_list("environment_id", "metric", "day", "value")
-    for env_id, metric, day, value in points:
-        grid[env_id][metric][(day - start).days] = value
-
-    # 2./3. The comparison period only needs sums per environment and live sums per day (for the overlay).
-    previous: dict[int, dict[str, int]] = defaultdict(dict)
+    live_ids = [env.pk for env in environments if env.is_live]
+    daily_ids = {env.pk for env in environments if env.is_live or staging_daily}
+    daily_points = points if staging_daily else Q(points, environment__is_live=True)
+    in_period = Q(day__gte=period.start, day__lte=period.end)
+    sums: dict[str, Any] = {"total": Sum("value", filter=in_period)}
     compare_days: tuple[date, ...] = ()
-    compare_live_daily: dict[str, tuple[int | None, ...]] = {}
-    if compare is not None and env_ids:
+    if compare is not None:
         compare_days = tuple(compare.iter_days())
-        in_compare = {"day__gte": compare.start, "day__lte": compare.end, "metric__in": SUMMED_METRICS}
+        sums["previous"] = Sum("value", filter=Q(day__gte=compare.start, day__lte=compare.end))
+
+    totals: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    compare_visits: list[int | None] = [None] * len(compare_days)
+    per_env: dict[int, dict[str, list[int | None]]] = {env_id: {m: [None] * n for m in METRICS} for env_id in daily_ids}
+    if environments:
         for row in (
-            AnalyticsPoint.objects.filter(environment_id__in=env_ids, **in_compare)
+            AnalyticsPoint.objects.filter(points, _window(period, compare), metric__in=SUMMED_METRICS)
+            .order_by()
             .values("environment_id", "metric")
-            .annotate(total=Sum("value"))
-            .order_by()
+            .annotate(**sums)
         ):
-            previous[row["environment_id"]][row["metric"]] = row["total"]
-        per_day: dict[str, list[int | None]] = {m: [None] * len(compare_days) for m in SUMMED_METRICS}
-        for row in (
-            AnalyticsPoint.objects.filter(environment_id__in=live_ids, **in_compare)
-            .values("metric", "day")
-            .annotate(total=Sum("value"))
+            totals[row["environment_id"]][row["metric"]] = row
+    if compare is not None and live_ids:
+        for day, total in (
+            AnalyticsPoint.objects.filter(
+                points, environment__is_live=True, metric=VISITS, day__gte=compare.start, day__lte=compare.end
+            )
             .order_by()
+            .values("day")
+            .annotate(total=Sum("value"))
+            .values_list("day", "total")
         ):
-            per_day[row["metric"]][(row["day"] - compare.start).days] = row["total"]
-        compare_live_daily = {m: tuple(v) for m, v in per_day.items()}
-    elif compare is not None:
-        compare_days = tuple(compare.iter_days())
-        compare_live_daily = {m: (None,) * len(compare_days) for m in SUMMED_METRICS}
+            compare_visits[(day - compare.start).days] = total
+    if daily_ids:
+        for env_id, metric, day, value in (
+            AnalyticsPoint.objects.filter(daily_points, in_period, metric__in=METRICS)
+            .order_by()
+            .values_list("environment_id", "metric", "day", "value")
+        ):
+            per_env[env_id][metric][(day - period.start).days] = value
+    live_daily: dict[str, list[int | None]] = {m: [None] * n for m in METRICS}
+    for env_id in live_ids:
+        for metric, column in per_env[env_id].items():
+            out = live_daily[metric]
+            for i, value in enumerate(column):
+                if value is not None:
+                    out[i] = value if out[i] is None else out[i] + value  # type: ignore[operator]
 
-    return {"days": days, "grid": grid, "previous": previous, "compare_days": compare_days,
-            "compare_live_daily": compare_live_daily}  # fmt: skip
+    return {
+        "days": days,
+        "totals": totals,
+        "live_daily": {m: tuple(v) for m, v in live_daily.items()},
+        "compare_days": compare_days,
+        "compare_live_daily": {VISITS: tuple(compare_visits)} if compare is not None else {},
+        "per_env": per_env,
+    }
 
 
-def _environment_report(env: Environment, series: dict[str, list[int | None]], prev: dict[str, int] | None,
-                        compare: Period | None) -> EnvironmentReport:  # fmt: skip
-    sums: dict[str, int | None] = {}
-    with_data: dict[str, int] = {}
-    for metric in METRICS:
-        values = [v for v in series[metric] if v is not None]
-        with_data[metric] = len(values)
-        if metric == DISK_USAGE:
-            sums[metric] = values[-1] if values else None
-        else:
-            sums[metric] = sum(values) if values else None
+def _environment_report(
+    env: Environment,
+    totals: dict[str, dict[str, Any]],
+    daily: dict[str, list[int | None]] | None,
+    compare: Period | None,
+) -> EnvironmentReport:
+    def total(metric: str) -> int | None:
+        return totals[metric]["total"] if metric in totals else None
+
+    def previous_total(metric: str) -> int | None:
+        return totals[metric].get("previous") if metric in totals else None
+
+    days_with_data = (
+        {metric: sum(1 for value in values if value is not None) for metric, values in daily.items()} if daily else {}
+    )
     previous = None
     if compare is not None:
-        prev = prev or {}
         previous = Totals(
-            visits=prev.get(VISITS),
-            bandwidth=prev.get(BANDWIDTH),
-            cdn_bandwidth=prev.get(CDN_BANDWIDTH),
+            visits=previous_total(VISITS),
+            bandwidth=previous_total(BANDWIDTH),
+            cdn_bandwidth=previous_total(CDN_BANDWIDTH),
             disk_usage=getattr(env, "previous_disk", None),
         )
     return EnvironmentReport(
@@ -380,30 +430,29 @@ def _environment_report(env: Environment, series: dict[str, list[int | None]], p
         php_version=env.php_version,
         wordpress_version=env.wordpress_version,
         removed_at=env.removed_at,
-        totals=Totals(**sums),
+        totals=Totals(
+            visits=total(VISITS),
+            bandwidth=total(BANDWIDTH),
+            cdn_bandwidth=total(CDN_BANDWIDTH),
+            disk_usage=getattr(env, "disk", None),
+        ),
         previous=previous,
-        daily={metric: tuple(values) for metric, values in series.items()},
-        days_with_data=with_data,
+        daily={metric: tuple(values) for metric, values in (daily or {}).items()},
+        days_with_data=days_with_data,
     )
 
 
-def _daily_sum(columns: Iterable[tuple[int | None, ...]], n: int) -> tuple[int | None, ...]:
-    out: list[int | None] = [None] * n
-    for column in columns:
-        for i, value in enumerate(column):
-            if value is not None:
-                out[i] = value if out[i] is None else out[i] + value  # type: ignore[operator]
-    return tuple(out)
-
-
-def _build(environments: list[Environment], period: Period, compare: Period | None) -> dict[str, Any]:
+def _build(
+    environments: list[Environment], period: Period, compare: Period | None, *, points: Q, staging_daily: bool
+) -> dict[str, Any]:
     """The fields of `Analytics` for these environments: 1 query for labels + 3 for the analytics."""
-    data = _analytics(environments, period, compare)
+    data = _analytics(environments, period, compare, points=points, staging_daily=staging_daily)
     days, n = data["days"], len(data["days"])
     labels = _labels(sorted({env.site_id for env in environments}))
 
     env_reports = [
-        _environment_report(env, data["grid"][env.pk], data["previous"].get(env.pk), compare) for env in environments
+        _environment_report(env, data["totals"].get(env.pk, {}), data["per_env"].get(env.pk), compare)
+        for env in environments
     ]
     sites: list[SiteRow] = []
     by_site: dict[int, list[EnvironmentReport]] = defaultdict(list)
@@ -428,7 +477,7 @@ def _build(environments: list[Environment], period: Period, compare: Period | No
 
     live = [e for e in env_reports if e.is_live]
     staging = [e for e in env_reports if not e.is_live]
-    live_daily = {m: _daily_sum((e.daily[m] for e in live), n) for m in METRICS}
+    live_daily = data["live_daily"]
     live_totals = Totals.combine(e.totals for e in live)
     live_previous = Totals.combine(e.previous for e in live if e.previous) if compare is not None else None
     kpis = tuple(
@@ -502,12 +551,13 @@ def _activity(site_names: dict[int, str], period: Period, zone_name: str) -> tup
 def client_report(*, client: Client, period: Period, compare: Period | None) -> ClientReport:
     """The client's report for a period, compared with `compare` (None: no comparison).
 
-    Runs 6 queries whatever the number of sites (test_dashboard_selectors pins it): environments with
-    their sites (and the comparison's latest disk), labels, the period's points, two comparison
-    aggregates, and the activity log.
+    Runs 6 queries whatever the number of sites (test_dashboard_selectors pins it): environments with their
+    sites and latest disk readings, labels, sums per environment for both periods, the comparison's live
+    visits per day, the live environments' points, and the activity log.
     """
-    environments = _environments(Q(site__assignment__client=client), compare)
-    fields = _build(environments, period, compare)
+    environments = _environments(Q(site__assignment__client=client), period, compare)
+    points = Q(environment__site__assignment__client=client)
+    fields = _build(environments, period, compare, points=points, staging_daily=False)
     site_names = {site.id: site.display_name for site in fields["sites"]}
     activity, truncated = _activity(site_names, period, client.timezone)
     return ClientReport(**fields, client=client_info(client), activity=activity, activity_truncated=truncated)
@@ -515,10 +565,12 @@ def client_report(*, client: Client, period: Period, compare: Period | None) -> 
 
 def site_report(*, client: Client, site_id: int, period: Period, compare: Period | None) -> SiteReport | None:
     """One of the client's sites with all its environments; None when the site is not the client's."""
-    environments = _environments(Q(site_id=site_id, site__assignment__client=client), compare)
+    environments = _environments(Q(site_id=site_id, site__assignment__client=client), period, compare)
     if not environments:
         return None
-    return SiteReport(**_build(environments, period, compare), client=client_info(client))
+    points = Q(environment__site_id=site_id, environment__site__assignment__client=client)
+    fields = _build(environments, period, compare, points=points, staging_daily=True)
+    return SiteReport(**fields, client=client_info(client))
 
 
 # --- The agency overview ----------------------------------------------------------------------------------
@@ -645,11 +697,9 @@ def agency_overview(
         live = {f"{client_key}__in": client_ids, "environment__is_live": True}
         in_period = Q(day__gte=period.start, day__lte=period.end)
         aggregates: dict[str, Any] = {"total": Sum("value", filter=in_period)}
-        window = in_period
+        window = _window(period, compare)
         if compare is not None:
-            in_compare = Q(day__gte=compare.start, day__lte=compare.end)
-            aggregates["previous"] = Sum("value", filter=in_compare)
-            window = in_period | in_compare
+            aggregates["previous"] = Sum("value", filter=Q(day__gte=compare.start, day__lte=compare.end))
         for row in (
             AnalyticsPoint.objects.filter(window, metric__in=SUMMED_METRICS, **live)
             .values(client_key, "metric")
@@ -668,8 +718,10 @@ def agency_overview(
             .values_list(client_key, "day", "total")
         ):
             visits_daily[client_id][(day - period.start).days] = total
-        env_disk = Environment.objects.filter(site__assignment__client__in=client_ids, is_live=True).annotate(
-            disk=_latest_disk(period)
+        env_disk = (
+            Environment.objects.filter(site__assignment__client__in=client_ids, is_live=True)
+            .order_by()
+            .annotate(disk=_latest_disk(period))
         )
         if compare is not None:
             env_disk = env_disk.annotate(previous_disk=_latest_disk(compare))
