@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""Report benchmark: the agency overview and a 50-site client report against a large agency.
+
+    DEBUG=1 .venv/bin/python bench/reports.py [--sites 500] [--clients 100] [--days 365] [--runs 10]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_reports DEBUG=1 .venv/bin/python bench/reports.py
+
+Seeds its own database (a temporary SQLite file by default; with DATABASE_URL a PostgreSQL database, created
+if missing and emptied first): `--sites` sites with a live environment each and staging for 40 % of them,
+`--days` days of all four metrics (with a few gaps), activity entries and sync runs, spread over
+`--clients` clients of which one has `--report-sites` sites. Then, logged in as staff through Django's test
+client, it measures the overview (`/`) and that client's report (`/clients/<slug>/`, 30 days against the
+30 before, the default) and prints, for each: the median server time over `--runs` requests, the number of
+queries, the time of those queries, and the median time of the bare SQL that computes the same totals
+(sums per environment or client for both periods and the latest disk reading), with the ratio.
+
+Targets (issue 4): report at most 1.5x and overview at most 2x the bare SQL; at most 10 and 15 queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BATCH = 10_000
+
+
+def _ensure_postgres_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database when it does not exist yet."""
+    import environ
+    import psycopg
+    from psycopg import sql
+
+    config = environ.Env.db_url_config(url)
+    conninfo = {"host": config.get("HOST") or None, "port": config.get("PORT") or None, "dbname": "postgres",
+                "user": config.get("USER") or None, "password": config.get("PASSWORD") or None}  # fmt: skip
+    with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+
+
+def seed(*, sites: int, clients: int, days: int, report_sites: int, seed_value: int = 7) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+
+    from clients.models import Client, SiteAssignment
+    from kinsta_sync.models import (
+        ActivityLogEntry,
+        AnalyticsPoint,
+        Environment,
+        KinstaAccount,
+        Site,
+        SiteLabel,
+        SyncRun,
+        today_utc,
+    )
+
+    rng = random.Random(seed_value)
+    today = today_utc()
+    first_day = today - timedelta(days=days)
+    with transaction.atomic():
+        account = KinstaAccount(company_id="bench-company", name="Bench Agency")
+        account.set_api_key("bench-key-0000000000")
+        account.save()
+        label = SiteLabel.objects.create(account=account, kinsta_id="label-1", name="Bench")
+        site_rows = Site.objects.bulk_create(
+            Site(
+                account=account,
+                kinsta_id=f"site-{i}",
+                name=f"site-{i:04d}",
+                display_name=f"Site {i:04d}",
+                status="live",
+            )
+            for i in range(sites)
+        )
+        Site.labels.through.objects.bulk_create(
+            Site.labels.through(site_id=site.pk, sitelabel_id=label.pk) for site in site_rows
+        )
+        envs: list[Environment] = []
+        for site in site_rows:
+            envs.append(Environment(site=site, kinsta_id=f"{site.kinsta_id}-live", name="live", display_name="Live",
+                                    is_live=True, primary_domain=f"{site.name}.example",
+                                    domains=[f"{site.name}.example"], php_version="php8.3",
+                                    wordpress_version="6.7"))  # fmt: skip
+            if rng.random() < 0.4:
+                envs.append(Environment(site=site, kinsta_id=f"{site.kinsta_id}-stg", name="staging",
+                                        display_name="Staging", is_live=False,
+                                        primary_domain=f"stg-{site.name}.kinsta.cloud"))  # fmt: skip
+        envs = Environment.objects.bulk_create(envs)
+
+        client_rows = Client.objects.bulk_create(
+            Client(name=f"Client {c:03d}", slug=f"client-{c:03d}") for c in range(clients)
+        )
+        # The first client has `report_sites` sites; the rest are dealt round-robin to the others.
+        assignments = [SiteAssignment(site=site, client=client_rows[0]) for site in site_rows[:report_sites]]
+        others = client_rows[1:] or client_rows
+        assignments += [
+            SiteAssignment(site=site, client=others[i % len(others)]) for i, site in enumerate(site_rows[report_sites:])
+        ]
+        SiteAssignment.objects.bulk_create(assignments)
+
+    points = 0
+    batch: list[AnalyticsPoint] = []
+    for env in envs:
+        base = rng.lognormvariate(6, 1.2) * (1 if env.is_live else 0.02)
+        disk = rng.randint(500, 20_000) * 1_000_000
+        for d in range(days):
+            day = first_day + timedelta(days=d)
+            if rng.random() < 0.02:  # a day Kinsta has nothing for: a gap, not a zero
+                continue
+            visits = max(0, int(base * rng.uniform(0.6, 1.4)))
+            disk += rng.randint(-5, 20) * 1_000_000
+            for metric, value in (
+                ("visits", visits),
+                ("bandwidth", visits * rng.randint(1_000_000, 3_000_000)),
+                ("cdn_bandwidth", visits * rng.randint(300_000, 1_500_000)),
+                ("disk_usage", disk),
+            ):
+                batch.append(AnalyticsPoint(environment_id=env.pk, metric=metric, day=day, value=value))
+            if len(batch) >= BATCH:
+                AnalyticsPoint.objects.bulk_create(batch)
+                points += len(batch)
+                batch = []
+    AnalyticsPoint.objects.bulk_create(batch)
+    points += len(batch)
+
+    now = timezone.now()
+    ActivityLogEntry.objects.bulk_create(
+        (
+            ActivityLogEntry(
+                account=account,
+                kinsta_id=i,
+                site=rng.choice(site_rows),
+                type="clearCache",
+                occurred_at=now - timedelta(minutes=rng.randint(0, days * 24 * 60)),
+                description=f"Clear cache {i}",
+                initiated_by_name="Bench User",
+                has_failed=rng.random() < 0.03,
+            )
+            for i in range(sites * 20)
+        ),
+        batch_size=BATCH,
+    )
+    SyncRun.objects.bulk_create(
+        SyncRun(
+            account=account,
+            trigger="schedule",
+            status="success",
+            started_at=now - timedelta(hours=h + 1),
+            finished_at=now - timedelta(hours=h),
+            requests=900,
+        )
+        for h in range(50)
+    )
+    # The benchmark logs in with force_login: the user needs no usable password.
+    staff = get_user_model().objects.create_user("bench-staff", is_staff=True)
+    return {"staff": staff, "report_client": client_rows[0], "points": points, "environments": len(envs)}
+
+
+def seeded() -> dict[str, Any]:
+    """What `seed()` returns, read back from a database it filled earlier (--reuse)."""
+    from django.contrib.auth import get_user_model
+
+    from clients.models import Client
+    from kinsta_sync.models import AnalyticsPoint, Environment
+
+    return {
+        "staff": get_user_model().objects.get(username="bench-staff"),
+        "report_client": Client.objects.get(slug="client-000"),
+        "points": AnalyticsPoint.objects.count(),
+        "environments": Environment.objects.count(),
+    }
+
+
+# --- The bare SQL that computes the same totals -------------------------------------------------------------
+# What a person would write by hand for the figures on the page: the sums of the three summed metrics per
+# environment (report) or per client (overview, live environments) for the period and the comparison
+# period in one pass, and the latest disk reading of each environment in each period (one index probe per
+# environment and period). It leaves out what the page adds: daily series, labels, activity, sync health.
+
+SUMS_PER_ENVIRONMENT = """
+SELECT a.environment_id, a.metric,
+       SUM(CASE WHEN a.day >= %(start)s THEN a.value END),
+       SUM(CASE WHEN a.day <= %(compare_end)s THEN a.value END)
+FROM kinsta_sync_analyticspoint a
+JOIN kinsta_sync_environment e ON e.id = a.environment_id
+JOIN clients_siteassignment s ON s.site_id = e.site_id
+WHERE s.client_id = %(client)s AND a.day BETWEEN %(compare_start)s AND %(end)s
+  AND a.metric IN ('visits', 'bandwidth', 'cdn_bandwidth')
+GROUP BY a.environment_id, a.metric
+"""
+
+SUMS_PER_CLIENT = """
+SELECT s.client_id, a.metric,
+       SUM(CASE WHEN a.day >= %(start)s THEN a.value END),
+       SUM(CASE WHEN a.day <= %(compare_end)s THEN a.value END)
+FROM kinsta_sync_analyticspoint a
+JOIN kinsta_sync_environment e ON e.id = a.environment_id
+JOIN clients_siteassignment s ON s.site_id = e.site_id
+WHERE e.is_live AND a.day BETWEEN %(compare_start)s AND %(end)s
+  AND a.metric IN ('visits', 'bandwidth', 'cdn_bandwidth')
+GROUP BY s.client_id, a.metric
+"""
+
+_LATEST = """(SELECT a.value FROM kinsta_sync_analyticspoint a
+    WHERE a.environment_id = e.id AND a.metric = 'disk_usage' AND a.day BETWEEN %({start})s AND %({end})s
+    ORDER BY a.day DESC LIMIT 1)"""
+
+DISK_PER_ENVIRONMENT = f"""
+SELECT e.id, {_LATEST.format(start="start", end="end")}, {_LATEST.format(start="compare_start", end="compare_end")}
+FROM kinsta_sync_environment e JOIN clients_siteassignment s ON s.site_id = e.site_id
+WHERE s.client_id = %(client)s
+"""  # noqa: S608 - built from the constant above
+
+DISK_PER_CLIENT = f"""
+SELECT s.client_id, SUM(d.disk), SUM(d.previous_disk) FROM (
+  SELECT e.site_id, {_LATEST.format(start="start", end="end")} AS disk,
+         {_LATEST.format(start="compare_start", end="compare_end")} AS previous_disk
+  FROM kinsta_sync_environment e WHERE e.is_live
+) d JOIN clients_siteassignment s ON s.site_id = d.site_id
+GROUP BY s.client_id
+"""  # noqa: S608 - built from the constant above
+
+
+def bare_sql(statements: list[tuple[str, dict[str, Any]]]) -> int:
+    from django.db import connection
+
+    rows = 0
+    with connection.cursor() as cursor:
+        for statement, params in statements:
+            cursor.execute(statement, params)
+            rows += len(cursor.fetchall())
+    return rows
+
+
+def measure(fns: dict[str, Any], runs: int) -> dict[str, float]:
+    """Median wall time of each function, run interleaved (so a busy machine slows them alike)."""
+    for fn in fns.values():
+        fn()
+        fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def count_queries(fn) -> int:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    return len(queries.captured_queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--report-sites", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure a database seeded by an earlier run instead of seeding again"
+    )
+    args = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="bench-reports-")
+    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
+    os.environ.setdefault("DEBUG", "true")
+    os.environ["LOG_LEVEL"] = "ERROR"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    if os.environ["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
+        _ensure_postgres_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client as HttpClient
+
+    from dashboard.periods import parse_period
+    from kinsta_sync.models import AnalyticsPoint, today_utc
+
+    # DEBUG=1 only lets the settings load without production secrets; the timed requests run without
+    # Django's debug query log (CaptureQueriesContext turns it on for the one request it counts).
+    settings.DEBUG = False
+    call_command("migrate", "--no-input", verbosity=0)
+    started = time.perf_counter()
+    if args.reuse and AnalyticsPoint.objects.exists():
+        data = seeded()
+    else:
+        # A throw-away database: start from empty tables.
+        call_command("flush", "--no-input", verbosity=0)
+        data = seed(sites=args.sites, clients=args.clients, days=args.days, report_sites=args.report_sites)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh statistics, as a production database would have
+    seconds = time.perf_counter() - started
+    print(
+        f"database: {connection.vendor}; {args.sites} sites ({data['environments']} environments), {args.clients} "
+        f"clients, {args.days} days, {data['points']:,} analytics points; seeded in {seconds:.0f} s"
+    )
+
+    http = HttpClient()
+    http.force_login(data["staff"])
+    slug = data["report_client"].slug
+    period, compare = parse_period({}, today=today_utc())
+    params = {
+        "start": period.start, "end": period.end, "compare_start": compare.start, "compare_end": compare.end,
+        "client": data["report_client"].pk,
+    }  # fmt: skip
+    print(f"period: {period.start} to {period.end}, compared with {compare.start} to {compare.end}\n")
+
+    from clients.models import Client
+    from dashboard.selectors import agency_overview, client_report
+
+    def get(url: str):  # type: ignore[no-untyped-def]
+        def fetch() -> None:
+            response = http.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+
+        return fetch
+
+    report_client = data["report_client"]
+    cases = [
+        (
+            "overview",
+            get("/"),
+            lambda: agency_overview(clients=Client.objects.filter(is_active=True), period=period, compare=compare),
+            [(SUMS_PER_CLIENT, params), (DISK_PER_CLIENT, params)],
+            2.0,
+            15,
+        ),
+        (
+            f"report ({args.report_sites} sites)",
+            get(f"/clients/{slug}/"),
+            lambda: client_report(client=report_client, period=period, compare=compare),
+            [(SUMS_PER_ENVIRONMENT, params), (DISK_PER_ENVIRONMENT, params)],
+            1.5,
+            10,
+        ),
+    ]
+    header = (
+        f"{'page':<18} {'server':>9} {'queries':>7} {'selector':>9} {'bare SQL':>9} "
+        f"{'server/SQL':>10} {'selector/SQL':>12}  target (server/SQL, queries)"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, view, selector, statements, max_ratio, max_queries in cases:
+        times = measure({"server": view, "selector": selector, "bare": lambda s=statements: bare_sql(s)}, args.runs)
+        queries = count_queries(view)
+        ratio = times["server"] / times["bare"]
+        verdict = "ok" if ratio <= max_ratio and queries <= max_queries else "MISSED"
+        print(
+            f"{name:<18} {times['server'] * 1000:>6.1f} ms {queries:>7} {times['selector'] * 1000:>6.1f} ms "
+            f"{times['bare'] * 1000:>6.1f} ms {ratio:>9.2f}x {times['selector'] / times['bare']:>11.2f}x  "
+            f"<= {max_ratio}x, <= {max_queries}: {verdict}"
+        )
+    print(
+        "\nserver: median time of the whole request in Django (session, auth, selector, charts, template);"
+        "\nselector: the data alone; bare SQL: the hand-written aggregate of the same totals (medians, interleaved)."
+    )
+
+
+if __name__ == "__main__":
+    main()
