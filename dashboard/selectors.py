@@ -25,6 +25,7 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from clients.models import Client
+from clients.selectors import unmapped_sites
 from dashboard.periods import Period
 from kinsta_sync.models import (
     ActivityLogEntry,
@@ -767,7 +768,7 @@ def agency_overview(
         search=search,
         sort=sort,
         descending=descending,
-        unmapped_sites=Site.objects.present().filter(assignment__isnull=True).count(),
+        unmapped_sites=unmapped_sites().count(),
         accounts=account_health(),
     )
 

@@ -203,6 +203,7 @@ def test_the_overview_lists_clients_with_figures_and_warns_about_unmapped_sites(
     assert [row.name for row in overview.rows] == ["Acme Corp", "Globex"]
     assert overview.unmapped_sites == 1
     assert "1 site has no client" in html
+    assert 'href="/admin/clients/unmappedsite/"' in html
     assert "/clients/acme/?period=30d&amp;compare=previous" in html
     assert "<polyline" in html  # the trend lines
     assert "Persona Agency" in html  # sync health
