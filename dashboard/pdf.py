@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import base64
 import calendar
 import copy
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Coroutine, Sequence
@@ -30,7 +30,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from clients.models import AgencyBranding, Client
 from dashboard import charts
@@ -177,6 +177,10 @@ def print_figure(figure: dict[str, Any], *, language: str) -> dict[str, Any]:
         if isinstance(trace.get("name"), str):
             trace["name"] = _shorten(trace["name"], LEGEND_NAME_CHARS)
         trace.pop("hovertemplate", None)
+        if trace.get("type") == "scatter":
+            # Markers are for pointing at a day on screen; on paper they are hundreds of extra shapes
+            # for WeasyPrint to draw (a third of the PDF's time with ten sites over a month).
+            trace["mode"] = "lines"
     return fig
 
 
@@ -253,18 +257,65 @@ def _month_label(day: date) -> str:
     return formats.date_format(day, "YEAR_MONTH_FORMAT")
 
 
+# --- Work done ------------------------------------------------------------------------------------------------
+
+# The PDF lists this many of the newest activity entries, after a count by kind of everything listed on
+# the report page (up to dashboard.selectors.ACTIVITY_LIMIT): a client reads "37 plugin updates", not
+# 200 rows, and ten pages of log would make the PDF slow and long.
+PDF_ACTIVITY_ROWS = 30
+# Kinsta's activity types (REFERENCE.md, activity log) in the client's words; others are spelled out.
+ACTIVITY_LABELS = {
+    "updatePlugin": gettext_lazy("Plugin updates"),
+    "updateTheme": gettext_lazy("Theme updates"),
+    "clearCache": gettext_lazy("Cache clears"),
+    "createBackup": gettext_lazy("Manual backups"),
+    "restoreBackup": gettext_lazy("Backup restores"),
+    "restartPHP": gettext_lazy("PHP restarts"),
+    "pushEnvironment": gettext_lazy("Staging pushed to live"),
+    "changePHPVersion": gettext_lazy("PHP version changes"),
+    "addDomain": gettext_lazy("Domains added"),
+    "createEnvironment": gettext_lazy("Environments created"),
+    "runWPCLICommand": gettext_lazy("WP-CLI commands"),
+    "addDnsRecord": gettext_lazy("DNS records added"),
+}
+
+
+@dataclass(frozen=True)
+class ActivityKind:
+    label: str
+    count: int
+    failed: int
+
+
+def _spell_out(kind: str) -> str:
+    """`updateNotificationSettings` -> `Update notification settings` (an activity type we have no label for)."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", kind).split()
+    text = " ".join([words[0].capitalize(), *(w.lower() for w in words[1:])]) if words else kind
+    return text or "—"
+
+
+def activity_kinds(report: ClientReport) -> list[ActivityKind]:
+    """The listed activity counted by kind, most frequent first."""
+    counts: dict[str, list[int]] = {}
+    for entry in report.activity:
+        tally = counts.setdefault(entry.type, [0, 0])
+        tally[0] += 1
+        tally[1] += 1 if entry.has_failed else 0
+    kinds = [
+        ActivityKind(label=str(ACTIVITY_LABELS.get(kind) or _spell_out(kind)), count=count, failed=failed)
+        for kind, (count, failed) in counts.items()
+    ]
+    return sorted(kinds, key=lambda k: (-k.count, k.label))
+
+
 # --- The document -----------------------------------------------------------------------------------------
 
 _IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
                 "webp": "image/webp"}  # fmt: skip
 
 
-def _data_uri(content: bytes, mime: str) -> str:
-    return f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
-
-
-def _logo_data_uri(field: Any) -> str:
-    """An uploaded logo (validated raster image) as a data: URI, or "" when there is none or it is gone."""
+def _logo(field: Any, assets: _Assets) -> str:
+    """An uploaded logo (validated raster image) as an asset URL, or "" when there is none or it is gone."""
     if not field:
         return ""
     extension = os.path.splitext(field.name)[1].lower().lstrip(".")
@@ -273,17 +324,41 @@ def _logo_data_uri(field: Any) -> str:
         return ""
     try:
         with field.storage.open(field.name, "rb") as handle:
-            return _data_uri(handle.read(), mime)
+            return assets.add(handle.read(), mime)
     except OSError:
         logger.warning("Logo %s could not be read; the PDF goes without it", field.name)
         return ""
 
 
-def _url_fetcher() -> Any:
-    """WeasyPrint's URL fetcher: data: URIs only (everything the template needs is embedded)."""
-    from weasyprint.urls import URLFetcher
+# Charts and logos reach WeasyPrint as `report-asset:<n>` URLs served from memory: no network, no files,
+# and no base64 in the HTML for its parser to wade through (charts are 50-200 KB each).
+ASSET_SCHEME = "report-asset"
 
-    return URLFetcher(allowed_protocols={"data"}, timeout=5)
+
+def _url_fetcher(assets: dict[str, tuple[bytes, str]] | None = None) -> Any:
+    """WeasyPrint's URL fetcher: the report's own in-memory assets and data: URIs, nothing else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ReportFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if assets is not None and url in assets:
+                content, mime = assets[url]
+                return URLFetcherResponse(url, content, {"Content-Type": mime})
+            return super().fetch(url, headers)
+
+    return ReportFetcher(allowed_protocols={"data"}, timeout=5)
+
+
+class _Assets:
+    """Bytes the template refers to by `report-asset:` URL."""
+
+    def __init__(self) -> None:
+        self.by_url: dict[str, tuple[bytes, str]] = {}
+
+    def add(self, content: bytes, mime: str) -> str:
+        url = f"{ASSET_SCHEME}:{len(self.by_url)}"
+        self.by_url[url] = (content, mime)
+        return url
 
 
 def _css_string(text: str) -> str:
@@ -326,8 +401,9 @@ def render_report_pdf(*, client: Client, report: ClientReport, draw_charts: bool
                 logger.warning("PDF for %s without charts: %s", client.slug, exc)
         else:
             chart_error = "charts not requested"
+        assets = _Assets()
         chart_images = [
-            {"title": chart["figure"]["layout"]["title"]["text"], "src": _data_uri(svg, "image/svg+xml")}
+            {"title": chart["figure"]["layout"]["title"]["text"], "src": assets.add(svg, "image/svg+xml")}
             for chart, svg in zip(figures, svgs, strict=False)
         ]
         agency = AgencyBranding.get()
@@ -335,11 +411,14 @@ def render_report_pdf(*, client: Client, report: ClientReport, draw_charts: bool
             "client": report.client,
             "report": report,
             "agency": agency,
-            "agency_logo": _logo_data_uri(agency.logo),
-            "client_logo": _logo_data_uri(client.logo),
+            "agency_logo": _logo(agency.logo, assets),
+            "client_logo": _logo(client.logo, assets),
             "chart_images": chart_images,
             "trend_rows": [] if chart_images else trend_rows(report),
             "trend_is_daily": len(report.days) <= DAILY_TABLE_MAX_DAYS,
+            "activity_kinds": activity_kinds(report),
+            "activity_rows": report.activity[:PDF_ACTIVITY_ROWS],
+            "activity_more": max(0, len(report.activity) - PDF_ACTIVITY_ROWS),
             "language": language,
         }
         html = render_to_string("reports/pdf.html", context)
@@ -350,8 +429,8 @@ def render_report_pdf(*, client: Client, report: ClientReport, draw_charts: bool
     stylesheet = finders.find("css/print.css")
     if not stylesheet:
         raise RuntimeError("static/css/print.css is missing")
-    document = HTML(string=html, url_fetcher=_url_fetcher())
-    fetcher = _url_fetcher()
+    fetcher = _url_fetcher(assets.by_url)
+    document = HTML(string=html, url_fetcher=fetcher)
     stylesheets = [CSS(filename=stylesheet, url_fetcher=fetcher), CSS(string=page_css, url_fetcher=fetcher)]
     content = document.write_pdf(stylesheets=stylesheets)
     return RenderedPdf(

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
-from django.utils import translation
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from clients.models import AgencyBranding
@@ -260,3 +260,23 @@ def test_a_client_without_sites_gets_a_pdf_that_says_so(media, no_chromium):
     text = flat(text_of(pdf.content))
     assert "No sites are assigned to this client yet." in text
     assert "No data for this period" in text
+
+
+def test_work_done_counts_the_activity_by_kind_and_lists_the_newest(hostile, no_chromium):
+    from dashboard.pdf import PDF_ACTIVITY_ROWS, _spell_out, activity_kinds
+
+    account = hostile.site_assignments.first().site.account
+    site = hostile.site_assignments.first().site
+    for i in range(PDF_ACTIVITY_ROWS + 5):
+        ActivityLogEntry.objects.create(
+            account=account, kinsta_id=1000 + i, site=site, occurred_at=timezone.now() - timedelta(days=1),
+            type="clearCache" if i % 2 else "updateNotificationSettings", has_failed=i == 3,
+        )  # fmt: skip
+    report, pdf = render(hostile, Period(date.today() - timedelta(days=3), date.today() - timedelta(days=1)))
+    kinds = {kind.label: (kind.count, kind.failed) for kind in activity_kinds(report)}
+    # The fixture's five plugin updates, and the entries above (no label for the last kind: spelled out).
+    assert kinds == {"Update notification settings": (18, 0), "Cache clears": (17, 1), "Plugin updates": (5, 0)}
+    assert _spell_out("updateNotificationSettings") == "Update notification settings"
+    text = flat(text_of(pdf.content))
+    assert "Cache clears" in text and "Update notification settings" in text
+    assert f"And {18 + 17 + 5 - PDF_ACTIVITY_ROWS} earlier entries, on the report page." in text
