@@ -91,7 +91,8 @@ def test_posting_an_apply_needs_the_admin_too(client, client_a_user, staff_user,
     fingerprint = preview_mapping_rules().fingerprint
     assert client.post("/admin/clients/mappingrule/preview/", {"fingerprint": fingerprint}).status_code == 302
     client.login(username=client_a_user.username, password=CLIENT_PASSWORD)
-    client.post("/admin/clients/mappingrule/preview/", {"fingerprint": fingerprint})
+    response = client.post("/admin/clients/mappingrule/preview/", {"fingerprint": fingerprint})
+    assert response.status_code == 302 and response.url.startswith("/admin/login/")
     client.login(username=staff_user.username, password=STAFF_PASSWORD)
     assert client.post("/admin/clients/mappingrule/preview/", {"fingerprint": fingerprint}).status_code == 403
     assert not SiteAssignment.objects.filter(site=world["initech-blog"]).exists()
@@ -411,9 +412,23 @@ def test_an_invitation_mail_keeps_hostile_names_as_plain_text(admin_client, db):
     assert "&amp;" not in mail.outbox[0].body
 
 
-def test_a_german_client_gets_the_invitation_in_its_language_setting(admin_client, world):
-    invite(admin_client, world["globex"], "kunde@globex.example")
-    assert mail.outbox  # no German catalogue yet: the text falls back to English, but it renders
+def test_the_invitation_is_written_in_the_clients_language(admin_client, world, monkeypatch):
+    from django.utils import translation
+
+    from clients import services
+
+    languages = []
+    real_render = services.render_to_string
+
+    def recording_render(*args, **kwargs):
+        languages.append(translation.get_language())
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(services, "render_to_string", recording_render)
+    invite(admin_client, world["globex"], "kunde@globex.example")  # Globex's reports are in German
+    invite(admin_client, world["acme"], "dana@acme.example")
+    assert languages == ["de", "de", "en", "en"]  # subject and body of each
+    assert len(mail.outbox) == 2
 
 
 def test_it_will_not_invite_staff_or_another_clients_user(admin_client, world, staff_user, client_b_user):
