@@ -599,3 +599,44 @@ def test_a_send_without_recipients_fails_visibly(shop):
     assert deliver(send.pk) == "failed"
     send.refresh_from_db()
     assert "No recipients" in send.last_error
+
+
+# --- Admin ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_schedules_sends_and_links_and_its_actions_call_the_services(shop, client, agency_admin):
+    from dashboard.sharing import create_share_link
+
+    client.force_login(agency_admin)
+    response = client.post(
+        "/admin/dashboard/reportschedule/add/",
+        {
+            "client": shop.pk, "frequency": "monthly", "day_of_month": "31", "weekday": "0", "send_hour": "7",
+            "covers": "previous_month", "compare": "previous", "recipients_text": "cfo@acme.example\nceo@acme.example",
+            "is_active": "on",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    schedule = ReportSchedule.objects.get()
+    assert schedule.recipients == ["cfo@acme.example", "ceo@acme.example"]
+    assert schedule.next_run_at is not None  # set from now on save
+    assert client.get(f"/admin/dashboard/reportschedule/{schedule.pk}/change/").status_code == 200
+    bad = client.post("/admin/dashboard/reportschedule/add/", {"client": shop.pk, "recipients_text": "not-an-email"})
+    assert bad.status_code == 200 and "not-an-email" in bad.content.decode()
+
+    draft, _ = ensure_send(
+        client=shop, period=FEBRUARY, compare="previous", recipients=["a@acme.example"], review_required=True
+    )
+    link = create_share_link(client=shop, query={"period": "30d"}, days=5, created_by=agency_admin)
+    assert client.get("/admin/dashboard/reportsend/").status_code == 200
+    assert client.get(f"/admin/dashboard/reportsend/{draft.pk}/change/").status_code == 200
+    assert client.get("/admin/dashboard/sharelink/").status_code == 200
+    assert client.get(f"/admin/dashboard/sharelink/{link.pk}/change/").status_code == 200
+
+    client.post("/admin/dashboard/reportsend/", {"action": "approve", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.status == "queued" and draft.approved_by == agency_admin
+    client.post("/admin/dashboard/sharelink/", {"action": "revoke", "_selected_action": [link.pk]})
+    link.refresh_from_db()
+    assert link.revoked_at is not None
