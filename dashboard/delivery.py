@@ -402,7 +402,12 @@ def run_due_deliveries(*, now: datetime | None = None) -> list[str]:
     for schedule in schedules.filter(next_run_at__isnull=True):
         schedule_reset_next_run(schedule, now=now)
     for schedule in schedules.filter(next_run_at__lte=now):
-        log.append(_run_schedule(schedule, now))
+        try:
+            log.append(_run_schedule(schedule, now))
+        except Exception as exc:
+            # One client's broken schedule must not hold up the others; it stays due and is tried again.
+            logger.exception("Report schedule of %s failed", schedule.client.slug)
+            log.append(f"{schedule.client.slug}: error {type(exc).__name__}: {exc}")
     ready = ReportSend.objects.filter(_claimable(now), client__is_active=True).order_by("pk")
     for send_id in list(ready.values_list("pk", flat=True)):
         log.append(f"send {send_id}: {deliver(send_id, now=now)}")

@@ -640,3 +640,27 @@ def test_the_admin_lists_schedules_sends_and_links_and_its_actions_call_the_serv
     client.post("/admin/dashboard/sharelink/", {"action": "revoke", "_selected_action": [link.pk]})
     link.refresh_from_db()
     assert link.revoked_at is not None
+
+
+@pytest.mark.django_db
+def test_one_broken_schedule_does_not_hold_up_the_others(shop, monkeypatch):
+    other = make_client("Globex", slug="globex", contact_emails=["x@globex.example"], timezone="Europe/Berlin")
+    make_schedule(shop, now=utc(2026, 2, 20))
+    make_schedule(other, now=utc(2026, 2, 20))
+    real = delivery.ensure_send
+
+    def broken_for_acme(**kwargs):  # type: ignore[no-untyped-def]
+        if kwargs["client"].slug == "acme":
+            raise RuntimeError("database hiccup")
+        return real(**kwargs)
+
+    monkeypatch.setattr(delivery, "ensure_send", broken_for_acme)
+    with time_machine.travel(utc(2026, 3, 1, 6, 1), tick=False):
+        log = run_due_deliveries()
+    assert "acme: error RuntimeError: database hiccup" in log
+    assert [m.to for m in mail.outbox] == [["x@globex.example"]]
+    # Acme's run is still due and goes out once the problem is gone.
+    monkeypatch.setattr(delivery, "ensure_send", real)
+    with time_machine.travel(utc(2026, 3, 1, 6, 11), tick=False):
+        run_due_deliveries()
+    assert len(mail.outbox) == 2
