@@ -280,3 +280,12 @@ def test_work_done_counts_the_activity_by_kind_and_lists_the_newest(hostile, no_
     text = flat(text_of(pdf.content))
     assert "Cache clears" in text and "Update notification settings" in text
     assert f"And {18 + 17 + 5 - PDF_ACTIVITY_ROWS} earlier entries, on the report page." in text
+
+
+def test_a_client_user_downloads_their_own_pdf(client, client_a_user, media, no_chromium):
+    client.force_login(client_a_user)
+    response = client.get("/clients/acme/report.pdf?period=7d")
+    assert response.status_code == 200
+    assert response["X-Report-Charts"] == "tables"
+    assert response["Cache-Control"] == "private, no-store"
+    assert "Acme Shop" in text_of(response.content)
