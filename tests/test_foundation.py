@@ -27,8 +27,12 @@ from tests.conftest import FAKE_KEY
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE for this process; a deployment never has it.
+NOT_INHERITED = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
+    environment = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
@@ -63,7 +67,7 @@ class TestSettings:
         assert "False ['reports.example.com']" in result.stdout
 
     def test_check_deploy_reports_no_warnings_with_the_documented_production_variables(self):
-        environment = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+        environment = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
         environment.update(
             DEBUG="false",
             SECRET_KEY="k" * 20 + "-long-random-production-secret-0123456789",
