@@ -227,6 +227,7 @@ def run_sync(
             ],
         )
 
+    _close_abandoned_runs(account)
     run = SyncRun.objects.create(account=account, trigger=trigger, steps=ordered)
     own_client = client is None
     try:
@@ -269,6 +270,17 @@ def run_sync(
         if isinstance(result, Exception):
             logger.error("sync_finished receiver %r failed: %s", receiver, result, exc_info=result)
     return ctx.run
+
+
+def _close_abandoned_runs(account: KinstaAccount) -> None:
+    """Runs still 'running' once we hold the lease died without finishing (a killed process): say so."""
+    for stale in SyncRun.objects.filter(account=account, status=SyncRun.Status.RUNNING):
+        stale.errors.append(
+            _error_entry("abort", "The run stopped without finishing (its process ended); the next run healed it.")
+        )
+        stale.status, stale.current_step = SyncRun.Status.FAILED, ""
+        stale.finished_at = stale.finished_at or timezone.now()
+        stale.save(update_fields=["errors", "status", "current_step", "finished_at"])
 
 
 def _finish(ctx: _Context) -> None:

@@ -162,3 +162,60 @@ def test_an_unreachable_api_fails_the_run_with_exit_code_2(account, fake_server,
     assert run.status == SyncRun.Status.FAILED
     assert exit_code([run]) == 2
     assert {e["step"] for e in run.errors} >= {"validate", "sites"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_run_heals(account, agency, fake_app):
+    """A real `manage.py kinsta_sync` process, killed with SIGKILL while it syncs analytics."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    from kinsta_sync.models import KinstaAccount
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        if db["NAME"].startswith("file:memorydb") or db["NAME"] == ":memory:":
+            pytest.skip("needs a database another process can open (file-based SQLite or PostgreSQL)")
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(DEBUG="true", DATABASE_URL=url, KINSTA_API_URL=settings.KINSTA_API_URL, KINSTA_SYNC_LEASE_SECONDS="2")
+    env.update(KINSTA_REQUESTS_PER_MINUTE="100000", KINSTA_COMPANY_ID="", KINSTA_API_KEY="")
+    # Every analytics answer takes a while, so the process is surely mid-run when it is killed.
+    fake_app.faults.add("slow", path="/analytics/", times=-1, seconds=0.3)
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "kinsta_sync"], cwd=root, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not AnalyticsPoint.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    fake_app.faults.clear()
+
+    killed = SyncRun.objects.get()
+    assert killed.status == SyncRun.Status.RUNNING
+    assert KinstaAccount.objects.get(pk=account.pk).sync_lease_until is not None
+    stored_before = stored_points()
+    assert stored_before, "the killed run had stored some analytics"
+
+    # While the dead run's lease lasts, a new run is refused; after it expires, the next run heals.
+    assert run_sync(account=account).status == SyncRun.Status.SKIPPED
+    time.sleep(2.1)
+    healed = run_sync(account=account)
+
+    assert healed.status == SyncRun.Status.SUCCESS, healed.errors
+    assert {(*key, value) for key, value in stored_points().items()} == expected_points(agency, days=60)
+    killed.refresh_from_db()
+    assert killed.status == SyncRun.Status.FAILED
+    assert "stopped without finishing" in killed.errors[-1]["message"]
