@@ -30,6 +30,19 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(settings):  # type: ignore[no-untyped-def]
+    """An empty in-process cache per test. Report keys carry a data version computed from the database, and
+    a rolled-back test database hands out the same ids again, so two tests could compute the same version
+    for different data. Never the REDIS_URL one either: clearing that would wipe a shared Redis."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
@@ -92,6 +105,29 @@ def account(db, agency, kinsta_settings):
     account.set_api_key(FAKE_KEY)
     account.save()
     return account
+
+
+# --- The django-q2 queue ------------------------------------------------------------------------------
+def drain_task_queue() -> list[dict]:
+    """Take every task waiting in the configured broker (the ORM, or Redis when REDIS_URL is set)."""
+    from django_q.brokers import get_broker
+    from django_q.signing import SignedPackage
+
+    broker = get_broker()
+    tasks = []
+    while broker.queue_size():
+        tasks += [SignedPackage.loads(payload) for _, payload in broker.dequeue() or []]
+    return tasks
+
+
+@pytest.fixture
+def task_queue(db):
+    """An empty task queue before and after the test; `task_queue()` drains what the test queued."""
+    from django_q.brokers import get_broker
+
+    get_broker().purge_queue()
+    yield drain_task_queue
+    get_broker().purge_queue()
 
 
 # --- Browser ------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 # The browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE for this process; a deployment never has it.
-NOT_INHERITED = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+NOT_INHERITED = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL")
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
