@@ -17,7 +17,7 @@ from __future__ import annotations
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.selectors import unmapped_sites
+from dashboard import cache as report_cache
 from dashboard.periods import Period
 from kinsta_sync.models import (
     ActivityLogEntry,
@@ -549,13 +550,25 @@ def _activity(site_names: dict[int, str], period: Period, zone_name: str) -> tup
 # --- Selectors --------------------------------------------------------------------------------------------
 
 
-def client_report(*, client: Client, period: Period, compare: Period | None) -> ClientReport:
+def client_report(
+    *, client: Client, period: Period, compare: Period | None, cache_version: str | None = None
+) -> ClientReport:
     """The client's report for a period, compared with `compare` (None: no comparison).
 
     Runs 6 queries whatever the number of sites (test_dashboard_selectors pins it): environments with their
     sites and latest disk readings, labels, sums per environment for both periods, the comparison's live
     visits per day, the live environments' points, and the activity log.
+
+    With `cache_version` (dashboard.cache.data_version()) the report is cached under it, the client and the
+    periods; a cached report gets the client's details from `client` and a fresh `generated_at`.
     """
+    if cache_version is not None:
+        parts = (*report_cache.client_parts(client), *report_cache.period_parts(period),
+                 *report_cache.period_parts(compare))  # fmt: skip
+        report = report_cache.get_or_compute(
+            cache_version, "client-report", parts, lambda: client_report(client=client, period=period, compare=compare)
+        )
+        return replace(report, client=client_info(client), generated_at=timezone.now())
     environments = _environments(Q(site__assignment__client=client), period, compare)
     points = Q(environment__site__assignment__client=client)
     fields = _build(environments, period, compare, points=points, staging_daily=False)
@@ -564,8 +577,23 @@ def client_report(*, client: Client, period: Period, compare: Period | None) -> 
     return ClientReport(**fields, client=client_info(client), activity=activity, activity_truncated=truncated)
 
 
-def site_report(*, client: Client, site_id: int, period: Period, compare: Period | None) -> SiteReport | None:
-    """One of the client's sites with all its environments; None when the site is not the client's."""
+def site_report(
+    *, client: Client, site_id: int, period: Period, compare: Period | None, cache_version: str | None = None
+) -> SiteReport | None:
+    """One of the client's sites with all its environments; None when the site is not the client's.
+
+    With `cache_version`, cached like `client_report` (a None answer is not kept).
+    """
+    if cache_version is not None:
+        parts = (*report_cache.client_parts(client), site_id, *report_cache.period_parts(period),
+                 *report_cache.period_parts(compare))  # fmt: skip
+        report = report_cache.get_or_compute(
+            cache_version,
+            "site-report",
+            parts,
+            lambda: site_report(client=client, site_id=site_id, period=period, compare=compare),
+        )
+        return replace(report, client=client_info(client)) if report is not None else None
     environments = _environments(Q(site_id=site_id, site__assignment__client=client), period, compare)
     if not environments:
         return None
@@ -649,50 +677,27 @@ def _sorted(rows: list[OverviewRow], sort: str, descending: bool) -> list[Overvi
     return with_value + without
 
 
-def agency_overview(
-    *,
-    clients: QuerySet[Client],
-    period: Period,
-    compare: Period | None,
-    search: str = "",
-    sort: str = "name",
-    descending: bool = False,
-) -> Overview:
-    """Every visible client with its live sites' figures for the period, plus the agency's sync health.
+@dataclass(frozen=True)
+class OverviewFigures:
+    """The overview's heavy part, per client id: what `_overview_figures` aggregates (and the cache keeps)."""
 
-    A fixed number of queries whatever the number of clients and sites: clients (with site counts),
-    summed metrics per client for both periods, visits per client and day, latest disk per live
-    environment, the unmapped-site count, accounts, and their latest runs.
-    """
-    matching = clients
-    search = search.strip()
-    if search:
-        site_match = (
-            Q(display_name__icontains=search)
-            | Q(name__icontains=search)
-            | Q(environments__primary_domain__icontains=search)
-        )
-        matching = clients.filter(
-            Q(name__icontains=search)
-            | Q(slug__icontains=search)
-            | Q(pk__in=Site.objects.filter(site_match).values("assignment__client"))
-        )
-    client_rows = list(
-        matching.annotate(
-            site_count=Count("site_assignments", filter=Q(site_assignments__site__removed_at__isnull=True))
-        )
-        .order_by("name")
-        .values_list("pk", "name", "slug", "site_count")
-    )
-    client_ids = [row[0] for row in client_rows]
-    days = tuple(period.iter_days())
-    n = len(days)
+    sums: dict[int, dict[str, int]]
+    previous: dict[int, dict[str, int]]
+    visits_daily: dict[int, tuple[int | None, ...]]
+    disk: dict[int, int]
+    disk_previous: dict[int, int]
+    unmapped_sites: int
 
+
+def _overview_figures(client_ids: list[int], period: Period, compare: Period | None) -> OverviewFigures:
+    """Summed metrics per client for both periods, visits per client and day, the latest disk per live
+    environment summed per client, and the unmapped-site count (4 queries, 1 without clients)."""
+    n = period.days
     sums: dict[int, dict[str, int]] = defaultdict(dict)
     previous: dict[int, dict[str, int]] = defaultdict(dict)
     visits_daily: dict[int, list[int | None]] = {pk: [None] * n for pk in client_ids}
-    disk: dict[int, int | None] = {}
-    disk_previous: dict[int, int | None] = {}
+    disk: dict[int, int] = {}
+    disk_previous: dict[int, int] = {}
     if client_ids:
         client_key = "environment__site__assignment__client"
         live = {f"{client_key}__in": client_ids, "environment__is_live": True}
@@ -733,6 +738,62 @@ def agency_overview(
                 disk[client_id] = (disk.get(client_id) or 0) + value
             if compare is not None and row[2] is not None:
                 disk_previous[client_id] = (disk_previous.get(client_id) or 0) + row[2]
+    return OverviewFigures(
+        sums=dict(sums),
+        previous=dict(previous),
+        visits_daily={pk: tuple(values) for pk, values in visits_daily.items()},
+        disk=disk,
+        disk_previous=disk_previous,
+        unmapped_sites=unmapped_sites().count(),
+    )
+
+
+def agency_overview(
+    *,
+    clients: QuerySet[Client],
+    period: Period,
+    compare: Period | None,
+    search: str = "",
+    sort: str = "name",
+    descending: bool = False,
+    cache_version: str | None = None,
+) -> Overview:
+    """Every visible client with its live sites' figures for the period, plus the agency's sync health.
+
+    A fixed number of queries whatever the number of clients and sites: clients (with site counts),
+    summed metrics per client for both periods, visits per client and day, latest disk per live
+    environment, the unmapped-site count, accounts, and their latest runs.
+
+    With `cache_version` (dashboard.cache.data_version()) the figures (the aggregates and the unmapped
+    count) are cached under it, the periods and the exact set of client ids; the clients themselves (names,
+    site counts, search) and the sync health are read on every call, so 3 queries on a cache hit.
+    """
+    matching = clients
+    search = search.strip()
+    if search:
+        site_match = (
+            Q(display_name__icontains=search)
+            | Q(name__icontains=search)
+            | Q(environments__primary_domain__icontains=search)
+        )
+        matching = clients.filter(
+            Q(name__icontains=search)
+            | Q(slug__icontains=search)
+            | Q(pk__in=Site.objects.filter(site_match).values("assignment__client"))
+        )
+    client_rows = list(
+        matching.annotate(
+            site_count=Count("site_assignments", filter=Q(site_assignments__site__removed_at__isnull=True))
+        )
+        .order_by("name")
+        .values_list("pk", "name", "slug", "site_count")
+    )
+    client_ids = [row[0] for row in client_rows]
+    parts = (*report_cache.period_parts(period), *report_cache.period_parts(compare), *sorted(client_ids))
+    figures = report_cache.get_or_compute(
+        cache_version, "overview-figures", parts, lambda: _overview_figures(client_ids, period, compare)
+    )
+    no_data: tuple[int | None, ...] = (None,) * period.days
 
     rows = [
         OverviewRow(
@@ -741,20 +802,20 @@ def agency_overview(
             slug=slug,
             sites=site_count,
             totals=Totals(
-                visits=sums[pk].get(VISITS),
-                bandwidth=sums[pk].get(BANDWIDTH),
-                cdn_bandwidth=sums[pk].get(CDN_BANDWIDTH),
-                disk_usage=disk.get(pk),
+                visits=figures.sums.get(pk, {}).get(VISITS),
+                bandwidth=figures.sums.get(pk, {}).get(BANDWIDTH),
+                cdn_bandwidth=figures.sums.get(pk, {}).get(CDN_BANDWIDTH),
+                disk_usage=figures.disk.get(pk),
             ),
             previous=Totals(
-                visits=previous[pk].get(VISITS),
-                bandwidth=previous[pk].get(BANDWIDTH),
-                cdn_bandwidth=previous[pk].get(CDN_BANDWIDTH),
-                disk_usage=disk_previous.get(pk),
+                visits=figures.previous.get(pk, {}).get(VISITS),
+                bandwidth=figures.previous.get(pk, {}).get(BANDWIDTH),
+                cdn_bandwidth=figures.previous.get(pk, {}).get(CDN_BANDWIDTH),
+                disk_usage=figures.disk_previous.get(pk),
             )
             if compare is not None
             else None,
-            visits_daily=tuple(visits_daily[pk]),
+            visits_daily=figures.visits_daily.get(pk, no_data),
         )
         for pk, name, slug, site_count in client_rows
     ]
@@ -762,13 +823,13 @@ def agency_overview(
     return Overview(
         period=period,
         compare_period=compare,
-        days=days,
+        days=tuple(period.iter_days()),
         rows=tuple(_sorted(rows, sort, descending)),
         total_clients=clients.count() if search else len(rows),
         search=search,
         sort=sort,
         descending=descending,
-        unmapped_sites=unmapped_sites().count(),
+        unmapped_sites=figures.unmapped_sites,
         accounts=account_health(),
     )
 

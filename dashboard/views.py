@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clients.access import client_for_member, get_client_for_user, visible_clients
 from clients.models import Client
-from dashboard import charts
+from dashboard import cache, charts
 from dashboard.forms import OverviewForm
 from dashboard.periods import (
     COMPARE_LABELS,
@@ -142,6 +143,28 @@ def _unmapped_url() -> str:
         return ""
 
 
+def _fragment(
+    request: HttpRequest, version: str | None, client: Client, period: Any, compare: Any, *parts: Any
+) -> dict[str, Any]:
+    """The `{% cache %}` key and lifetime of a report page's body (dashboard.cache.fragment_key).
+
+    The body's HTML depends on the data (the version), the client (pk, slug, settings, time zone: its
+    links and the activity times), the periods (also in its links), the language, and the viewer's role:
+    staff and client users get separate entries, so a fragment rendered for one never reaches the other.
+    """
+    key = cache.fragment_key(
+        version,
+        *parts,
+        client.slug,
+        *cache.client_parts(client),
+        *cache.period_parts(period),
+        *cache.period_parts(compare),
+        translation.get_language(),
+        "staff" if _is_staff(request) else "client",
+    )
+    return {"fragment_key": key, "fragment_seconds": settings.REPORTS_CACHE_SECONDS}
+
+
 # --- Overview ---------------------------------------------------------------------------------------------
 
 
@@ -164,6 +187,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         context = {**_overview_keep(request), "errors": error.messages, "picker": picker}
         return render(request, "dashboard/overview.html", context, status=400)
 
+    version = cache.data_version()
     data = agency_overview(
         clients=visible_clients(request.user),
         period=period,
@@ -171,12 +195,27 @@ def overview(request: HttpRequest) -> HttpResponse:
         search=options["q"],
         sort=options["sort"],
         descending=options["descending"],
+        cache_version=version,
     )
-    rows = [{"row": row, "trend": charts.sparkline(row.visits_daily)} for row in data.rows]
+    # The client table's HTML depends on the figures (version, periods, the clients shown), the clients'
+    # names, slugs and site counts (read live, not part of the version), the query (sort links), the language.
+    table_key = cache.fragment_key(
+        version,
+        "overview",
+        *cache.period_parts(period),
+        *cache.period_parts(compare),
+        *((row.client_id, row.name, row.slug, row.sites) for row in data.rows),
+        data.total_clients,
+        request.GET.urlencode(),
+        translation.get_language(),
+    )
     context = {
         **_overview_keep(request),
         "overview": data,
-        "rows": rows,
+        # The trend lines are drawn only when the table is rendered, not when it comes from the cache.
+        "rows": lambda: [{"row": row, "trend": charts.sparkline(row.visits_daily)} for row in data.rows],
+        "fragment_key": table_key,
+        "fragment_seconds": settings.REPORTS_CACHE_SECONDS,
         "picker": _picker(request, period, compare, today=today),
         "period_query": _period_query(period, compare),
         "sort_columns": OverviewForm.sort_columns(),
@@ -201,12 +240,15 @@ def client_report_view(request: HttpRequest, slug: str) -> HttpResponse:
                 "picker": _picker(request, None, None, today=today),
             }
             return _render(request, "dashboard/client_report.html", context, status=400)
-        report = client_report(client=client, period=period, compare=compare)
+        version = cache.data_version()
+        report = client_report(client=client, period=period, compare=compare, cache_version=version)
         context = {
             "client": report.client,
             "report": report,
-            "charts": charts.client_charts(report),
+            # Built only when the page body is rendered, not when it comes from the fragment cache.
+            "charts": lambda: charts.client_charts(report),
             "plotly_locale": charts.plotly_locale(),
+            **_fragment(request, version, client, period, compare, "report"),
             "picker": _picker(request, period, compare, today=today),
             "period_query": _period_query(period, compare),
             "metrics": METRICS,
@@ -223,15 +265,17 @@ def site_view(request: HttpRequest, slug: str, site_id: int) -> HttpResponse:
         except InvalidPeriod as error:
             context = {"client": client, "errors": error.messages, "picker": _picker(request, None, None, today=today)}
             return _render(request, "dashboard/site.html", context, status=400)
-        report = site_report(client=client, site_id=site_id, period=period, compare=compare)
+        version = cache.data_version()
+        report = site_report(client=client, site_id=site_id, period=period, compare=compare, cache_version=version)
         if report is None:
             raise Http404("No such site.")
         context = {
             "client": report.client,
             "report": report,
             "site": report.site,
-            "charts": charts.site_charts(report),
+            "charts": lambda: charts.site_charts(report),
             "plotly_locale": charts.plotly_locale(),
+            **_fragment(request, version, client, period, compare, "site", site_id),
             "picker": _picker(request, period, compare, today=today),
             "period_query": _period_query(period, compare),
         }
