@@ -12,6 +12,7 @@ Options: --port 8000, --fake-port 8765, --sites 60, --days 120, --seed 7, --fres
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -80,7 +81,8 @@ def main() -> int:
         return subprocess.run([PY, "manage.py", *command], cwd=ROOT, env=env, check=check)
 
     def start(*command: str) -> subprocess.Popen:
-        child = subprocess.Popen([PY, "manage.py", *command], cwd=ROOT, env=env)
+        # Each child leads its own process group, so stopping it also stops what it started (qcluster's workers).
+        child = subprocess.Popen([PY, "manage.py", *command], cwd=ROOT, env=env, start_new_session=True)
         children.append(child)
         return child
 
@@ -124,12 +126,12 @@ def main() -> int:
     finally:
         for child in reversed(children):
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                os.killpg(child.pid, signal.SIGINT)
         for child in children:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":
