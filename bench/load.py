@@ -2,13 +2,14 @@
 """Load benchmark: gunicorn on PostgreSQL with a 500-site agency, 20 concurrent users for 60 seconds.
 
     DEBUG=1 .venv/bin/python bench/load.py [--users 20] [--seconds 60] [--workers 4]
-        [--database-url postgres://postgres@127.0.0.1:5432/bench_load] [--reuse]
+        [--database-url postgres://postgres@127.0.0.1:5432/bench_load] [--reuse] [--pages overview,report,csv]
 
 Seeds the database with bench/reports.py's agency (500 sites, 100 clients, 365 days, live and staging;
 `--reuse` keeps a database seeded by an earlier run), starts gunicorn in production mode (DEBUG off) on a
 loopback port, logs `--users` virtual staff users in through the login form, and lets each loop over the
-agency overview, a 50-site client report and that report's CSV for `--seconds`. Prints requests, errors and
-the p50/p95/p99 latency per page and overall. Target (issue 6): no errors, p95 under 500 ms.
+agency overview, a 50-site client report and that report's CSV for `--seconds` (`--pages` picks a subset).
+Prints requests, errors and the p50/p95/p99 latency per page and overall, and the load average. Target
+(issue 6): no errors, p95 under 500 ms.
 """
 
 from __future__ import annotations
@@ -128,13 +129,21 @@ def main() -> None:
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_load")
     )
     parser.add_argument("--reuse", action="store_true", help="reuse a database seeded by an earlier run")
+    parser.add_argument(
+        "--pages", default="overview,report,csv", help="comma-separated subset of overview, report, csv to load"
+    )
     args = parser.parse_args()
 
     slug = prepare(args.database_url, reuse=args.reuse)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_gunicorn(args.database_url, port, args.workers)
-    pages = {"overview": "/", "client report": f"/clients/{slug}/", "report CSV": f"/clients/{slug}/report.csv"}
+    every = {"overview": "/", "client report": f"/clients/{slug}/", "report CSV": f"/clients/{slug}/report.csv"}
+    chosen = {"overview": "overview", "report": "client report", "csv": "report CSV"}
+    wanted = {name.strip() for name in args.pages.split(",")}
+    if not wanted <= chosen.keys():
+        parser.error(f"--pages takes {', '.join(chosen)}")
+    pages = {chosen[key]: every[chosen[key]] for key in chosen if key in wanted}
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, list[str]] = defaultdict(list)
     lock = threading.Lock()
@@ -186,7 +195,7 @@ def main() -> None:
             f"{name:<14} {len(values):>8} {failed:>6} {statistics.median(values) * 1000:>7.0f} "
             f"{percentile(values, 0.95) * 1000:>7.0f} {percentile(values, 0.99) * 1000:>7.0f}"
         )
-    print(f"\nthroughput: {len(everything) / wall:.1f} requests/s")
+    print(f"\nthroughput: {len(everything) / wall:.1f} requests/s; load average {os.getloadavg()[0]:.2f} (1 min)")
     for name, problems in errors.items():
         print(f"errors on {name}: {sorted(set(problems))}")
 
