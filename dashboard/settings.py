@@ -227,8 +227,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": "agency-reports"}}  # fmt: skip
 else:
-    # A 50-site report is ~100 kB pickled; 200 entries bound each process's cache memory.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 200}}}
+    # When full it drops the least recently used entries. A 50-site report's month is ~200 kB (data and page
+    # body), its year ~800 kB: 100 entries keep each process's cache in the tens of MB.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100}}}
 # Entries of an old data version are never read again; this is when they are dropped.
 REPORTS_CACHE_SECONDS = env.int("REPORTS_CACHE_SECONDS", default=24 * 3600)
 
