@@ -268,3 +268,20 @@ def test_report_data_cached_for_staff_serves_a_client_user_too(client, staff_use
     assert queries == WARM + 1
     assert "Acme Shop" in staff_html
     assert "Acme Shop" in response.content.decode()
+
+
+def test_cached_page_bodies_hold_no_csrf_token_or_form(client, staff_user, client_a):
+    from django.core.cache import cache
+
+    client.force_login(staff_user)
+    site = Site.objects.get(name="acme-shop").pk
+    for url in ("/", "/clients/acme/", f"/clients/acme/sites/{site}/"):
+        page = client.get(url).content.decode()
+        assert "csrfmiddlewaretoken" in page  # the page has forms (log out, exports), its cached body must not
+    # LocMemCache's own keys are ":<version>:<key>"; the rendered fragments are the str values.
+    values = [cache.get(stored.split(":", 2)[2]) for stored in list(cache._cache)]
+    fragments = [value for value in values if isinstance(value, str)]
+    assert len(fragments) == 3
+    for html in fragments:
+        assert "csrfmiddlewaretoken" not in html
+        assert "<form" not in html
