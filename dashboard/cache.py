@@ -97,8 +97,8 @@ def data_version() -> str | None:
 
 
 def _digest(parts: Iterable[Any]) -> str:
-    text = "\x1f".join("" if part is None else str(part) for part in parts)
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    # repr() of the tuple keeps the parts apart whatever they contain ("a,b" + "c" is not "a" + "b,c").
+    return hashlib.blake2b(repr(tuple(parts)).encode(), digest_size=12).hexdigest()
 
 
 def period_parts(period: Any) -> tuple[Any, ...]:
