@@ -258,3 +258,39 @@ def test_the_report_page_links_to_the_exports_with_its_period(client, client_a_u
     # Client users get the downloads, not the staff actions.
     assert "/clients/acme/share/" not in html
     assert "/clients/acme/reports/send/" not in html
+
+
+def test_stream_csv_sends_chunks_that_join_to_the_same_text():
+    from dashboard.exports import stream_csv
+
+    rows = [[date(2026, 3, day), f"site {day}", "=evil", day] for day in range(1, 21)]
+
+    chunks = list(stream_csv(("date", "site", "note", "n"), rows, rows_per_chunk=6))
+    whole = "".join(stream_csv(("date", "site", "note", "n"), rows, rows_per_chunk=1000))
+
+    assert len(chunks) == 4  # 21 lines in chunks of 6
+    assert "".join(chunks) == whole
+    assert whole.count("\r\n") == 21
+    assert "'=evil" in whole
+
+
+def test_a_cached_daily_csv_is_renewed_when_a_sync_finishes(client, staff_user, shop, django_assert_max_num_queries):
+    from kinsta_sync.models import SyncRun
+
+    client.force_login(staff_user)
+    first = parse(client.get(f"/clients/hostile/report.csv?{QUERY}"))
+    point = AnalyticsPoint.objects.filter(
+        environment__site__assignment__client=shop, metric="visits", day=START + timedelta(days=1)
+    ).first()
+    # A change the cache cannot know about (no sync): the cached file is served, without reading the points.
+    AnalyticsPoint.objects.filter(pk=point.pk).update(value=123_456_789)
+    with django_assert_max_num_queries(8):
+        again = parse(client.get(f"/clients/hostile/report.csv?{QUERY}"))
+    assert again == first
+    assert not any("123456789" in row for row in again)
+
+    # A finished sync moves the data version: the next download has the new figure.
+    SyncRun.objects.create(account=point.environment.site.account, trigger="schedule", status="success",
+                           finished_at=point.environment.site.account.created_at)  # fmt: skip
+    renewed = parse(client.get(f"/clients/hostile/report.csv?{QUERY}"))
+    assert any("123456789" in row for row in renewed)
