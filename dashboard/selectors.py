@@ -963,4 +963,7 @@ def sync_target(*, account_id: int) -> tuple[KinstaAccount, bool] | None:
     )
     if account is None:
         return None
-    return account, bool(account.running)  # type: ignore[attr-defined]
+    # A run left 'running' by a killed process no longer holds the lease: it does not block a new sync
+    # (which marks it failed when it starts).
+    lease_held = account.sync_lease_until is not None and account.sync_lease_until > timezone.now()
+    return account, bool(account.running) and lease_held  # type: ignore[attr-defined]

@@ -3,6 +3,8 @@ names, languages, "Sync now", and query counts that stay the same at 3 and at 30
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client as HttpClient
 from django.utils import timezone
@@ -319,10 +321,22 @@ def test_sync_now_does_not_queue_while_a_run_is_going(client, everyone):
     account = Site.objects.get(name="acme-shop").account
     SyncRun.objects.create(account=account, trigger="schedule", current_step="analytics", progress_done=2,
                            progress_total=8)  # fmt: skip
+    # A run in progress holds its account's lease (kinsta_sync.sync.claim_lease).
+    type(account).objects.filter(pk=account.pk).update(sync_lease_until=timezone.now() + timedelta(minutes=5))
     as_(client, everyone["staff"])
     response = client.post(f"/sync/{account.pk}/run/", follow=True)
     assert b"already running" in response.content
     assert queued() == []
+
+
+def test_sync_now_is_not_blocked_by_a_dead_run_whose_lease_expired(client, everyone):
+    account = Site.objects.get(name="acme-shop").account
+    SyncRun.objects.create(account=account, trigger="schedule", current_step="analytics")  # its process was killed
+    type(account).objects.filter(pk=account.pk).update(sync_lease_until=timezone.now() - timedelta(minutes=1))
+    as_(client, everyone["staff"])
+    response = client.post(f"/sync/{account.pk}/run/", follow=True)
+    assert b"is queued" in response.content
+    assert [task["func"] for task in queued()] == ["kinsta_sync.tasks.sync_account"]
 
 
 def test_sync_now_needs_a_post_with_csrf_from_staff(everyone):
