@@ -19,7 +19,7 @@ from dashboard.selectors import (
     sync_page,
     sync_target,
 )
-from kinsta_sync.models import ActivityLogEntry, SyncRun
+from kinsta_sync.models import ActivityLogEntry, KinstaAccount, SyncRun
 from tests.factories import add_points, assign, make_account, make_client, make_site
 
 pytestmark = pytest.mark.django_db
@@ -314,6 +314,9 @@ def test_sync_health_per_account(account):
     assert [run.status for run in page.runs] == ["running", "failed", "success"]
     assert page.runs[1].errors == ({"step": "sites", "message": "boom"},)
     assert page.any_running
+    # "Sync now" waits for a run only while it holds the account's lease (a killed run's lease lapses).
+    assert sync_target(account_id=account.pk) == (account, False)
+    KinstaAccount.objects.filter(pk=account.pk).update(sync_lease_until=timezone.now() + timedelta(minutes=5))
     assert sync_target(account_id=account.pk) == (account, True)
     assert sync_target(account_id=idle.id)[1] is False
     assert sync_target(account_id=999_999) is None
