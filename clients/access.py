@@ -15,8 +15,15 @@ from django.http import Http404
 from clients.models import Client, ClientMembership
 
 
-def _is_staff(user: Any) -> bool:
+def is_staff(user: Any) -> bool:
+    """Agency staff: an active, logged-in staff user."""
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
+
+
+def require_staff(user: Any) -> None:
+    """Http404 unless the user is agency staff: 404, not 403, so a client user learns nothing of staff pages."""
+    if not is_staff(user):
+        raise Http404("No such page.")
 
 
 def client_for_member(user: Any) -> Client | None:
@@ -31,7 +38,7 @@ def client_for_member(user: Any) -> Client | None:
 
 
 def visible_clients(user: Any) -> QuerySet[Client]:
-    if _is_staff(user):
+    if is_staff(user):
         return Client.objects.filter(is_active=True)
     member_of = client_for_member(user)
     if member_of is None:
@@ -40,7 +47,7 @@ def visible_clients(user: Any) -> QuerySet[Client]:
 
 
 def can_view_client(user: Any, client: Client) -> bool:
-    if _is_staff(user):
+    if is_staff(user):
         return True
     member_of = client_for_member(user)
     return member_of is not None and member_of.pk == client.pk

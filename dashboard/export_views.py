@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from clients.access import get_client_for_user
+from clients.access import get_client_for_user, is_staff, require_staff
 from clients.models import AgencyBranding, Client
 from dashboard import cache as report_cache
 from dashboard import charts, delivery, exports, sharing
@@ -47,17 +47,6 @@ from dashboard.periods import InvalidPeriod, Period, compare_key, parse_period
 from dashboard.selectors import ClientReport, client_report, client_today
 
 # --- Helpers ----------------------------------------------------------------------------------------------
-
-
-def _is_staff(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_authenticated and user.is_active and user.is_staff)
-
-
-def _require_staff(request: HttpRequest) -> None:
-    # 404, not 403, like every other refusal: a client user learns nothing about staff actions.
-    if not _is_staff(request):
-        raise Http404("No such page.")
 
 
 @contextlib.contextmanager
@@ -239,7 +228,7 @@ def _share_rows(request: HttpRequest, client: Client) -> list[ShareRow]:
 def reports_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Sent reports (everyone who may see the client); delivery status, actions and share links (staff)."""
     client = get_client_for_user(request.user, slug)
-    staff = _is_staff(request)
+    staff = is_staff(request.user)
     language = None if staff else client.language
     with _in_client_context(client, language=language):
         context: dict[str, Any] = {"client": client, "sends": _send_rows(client, staff=staff), "staff": staff}
@@ -278,7 +267,7 @@ def archive_pdf(request: HttpRequest, slug: str, send_id: int) -> FileResponse:
     """An archived report, byte for byte as it was sent (drafts: staff only, for review)."""
     client = get_client_for_user(request.user, slug)
     sends = ReportSend.objects.filter(client=client, pk=send_id)
-    if not _is_staff(request):
+    if not is_staff(request.user):
         sends = sends.filter(status=ReportSend.Status.SENT)
     send = sends.first()
     if send is None or not send.pdf:
@@ -321,7 +310,7 @@ def _reports_url(client: Client) -> str:
 def send_now_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Staff: send the report of a period now (any past period too); an already sent one is not repeated."""
     client = get_client_for_user(request.user, slug)
-    _require_staff(request)
+    require_staff(request.user)
     form = SendNowForm(request.POST)
     period: Period | None = None
     if form.is_valid():
@@ -353,7 +342,7 @@ def send_now_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _staff_send(request: HttpRequest, slug: str, send_id: int) -> tuple[Client, ReportSend]:
     client = get_client_for_user(request.user, slug)
-    _require_staff(request)
+    require_staff(request.user)
     send = ReportSend.objects.filter(client=client, pk=send_id).select_related("client").first()
     if send is None:
         raise Http404("No such report.")
@@ -389,7 +378,7 @@ def resend_view(request: HttpRequest, slug: str, send_id: int) -> HttpResponse:
 @require_POST
 def share_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     client = get_client_for_user(request.user, slug)
-    _require_staff(request)
+    require_staff(request.user)
     form = ShareLinkForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The share link was not created: choose how many days it is valid (1 to 366)."))
@@ -414,7 +403,7 @@ def share_create_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def share_revoke_view(request: HttpRequest, slug: str, link_id: int) -> HttpResponse:
     client = get_client_for_user(request.user, slug)
-    _require_staff(request)
+    require_staff(request.user)
     link = ShareLink.objects.filter(client=client, pk=link_id).first()
     if link is None:
         raise Http404("No such link.")

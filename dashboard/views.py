@@ -22,7 +22,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from clients.access import client_for_member, get_client_for_user, visible_clients
+from clients.access import client_for_member, get_client_for_user, is_staff, require_staff, visible_clients
 from clients.models import Client
 from dashboard import cache, charts
 from dashboard.forms import OverviewForm
@@ -75,20 +75,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 # --- Helpers ----------------------------------------------------------------------------------------------
 
 
-def _is_staff(request: HttpRequest) -> bool:
-    return bool(request.user.is_authenticated and request.user.is_active and request.user.is_staff)
-
-
-def _require_staff(request: HttpRequest) -> None:
-    # 404, not 403, like every other access refusal: a client user learns nothing about staff pages.
-    if not _is_staff(request):
-        raise Http404("No such page.")
-
-
 @contextlib.contextmanager
 def _client_context(request: HttpRequest, client: Client) -> Iterator[None]:
     """Render in the client's time zone, and in the client's language for client users."""
-    language = None if _is_staff(request) else client.language
+    language = None if is_staff(request.user) else client.language
     with contextlib.ExitStack() as stack:
         stack.enter_context(timezone.override(client.timezone))
         if language:
@@ -160,7 +150,7 @@ def _fragment(
         *cache.period_parts(period),
         *cache.period_parts(compare),
         translation.get_language(),
-        "staff" if _is_staff(request) else "client",
+        "staff" if is_staff(request.user) else "client",
     )
     return {"fragment_key": key, "fragment_seconds": settings.REPORTS_CACHE_SECONDS}
 
@@ -170,7 +160,7 @@ def _fragment(
 
 def overview(request: HttpRequest) -> HttpResponse:
     """Agency staff: every client with its figures and the sync health. Client users: their report."""
-    if not _is_staff(request):
+    if not is_staff(request.user):
         client = client_for_member(request.user)
         if client is None:
             return render(request, "dashboard/no_client.html", status=403)
@@ -286,14 +276,14 @@ def site_view(request: HttpRequest, slug: str, site_id: int) -> HttpResponse:
 
 
 def sync_view(request: HttpRequest) -> HttpResponse:
-    _require_staff(request)
+    require_staff(request.user)
     return render(request, "dashboard/sync.html", {"sync": sync_page()})
 
 
 @require_GET
 def sync_status(request: HttpRequest) -> JsonResponse:
     """What the sync page polls while a run is going: each account's running run and its progress."""
-    _require_staff(request)
+    require_staff(request.user)
     page = sync_page(limit=0)
     accounts = [
         {
@@ -319,7 +309,7 @@ def sync_status(request: HttpRequest) -> JsonResponse:
 @require_POST
 def sync_now(request: HttpRequest, account_id: int) -> HttpResponse:
     """Queue a full sync of one account on the django-q2 cluster (the run appears on the sync page)."""
-    _require_staff(request)
+    require_staff(request.user)
     target = sync_target(account_id=account_id)
     if target is None:
         raise Http404("No such account.")
