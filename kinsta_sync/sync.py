@@ -100,6 +100,10 @@ class Counts:
     unchanged: int = 0
     removed: int = 0
 
+    def record(self, verdict: str) -> None:
+        """Count one row as 'created', 'updated' or 'unchanged' (what `_diff` says)."""
+        setattr(self, verdict, getattr(self, verdict) + 1)
+
     def as_dict(self) -> dict[str, int]:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged, "removed": self.removed}
 
@@ -396,7 +400,7 @@ def sync_sites(ctx: _Context) -> None:
                 "removed_at": None,
             }
             verdict = _diff(stored_sites, site.id, values)
-            setattr(counts, verdict, getattr(counts, verdict) + 1)
+            counts.record(verdict)
             if verdict != "unchanged":
                 site_rows.append(Site(kinsta_id=site.id, first_seen_at=now, **values))
         if site_rows:
@@ -460,7 +464,7 @@ def sync_sites(ctx: _Context) -> None:
                 "removed_at": None,
             }
             verdict = _diff(stored_envs, env.id, values)
-            setattr(env_counts, verdict, getattr(env_counts, verdict) + 1)
+            env_counts.record(verdict)
             if verdict != "unchanged":
                 env_rows.append(Environment(kinsta_id=env.id, first_seen_at=now, **values))
         if env_rows:
@@ -516,7 +520,7 @@ def sync_users(ctx: _Context) -> None:
     for user in parsed.items:
         values = {"email": user.email, "full_name": user.full_name or "", "image": user.image or "", "removed_at": None}
         verdict = _diff(stored, user.id, values)
-        setattr(counts, verdict, getattr(counts, verdict) + 1)
+        counts.record(verdict)
         if verdict != "unchanged":
             rows.append(CompanyUser(account=account, kinsta_id=user.id, **values))
     with transaction.atomic():
@@ -595,7 +599,7 @@ def sync_activity(ctx: _Context) -> None:
                 "api_key_name": entry.api_key_name or "",
             }
             verdict = _diff(stored, entry.id, values)
-            setattr(counts, verdict, getattr(counts, verdict) + 1)
+            counts.record(verdict)
             if verdict != "unchanged":
                 rows.append(ActivityLogEntry(account=account, kinsta_id=entry.id, **values))
         if rows:
