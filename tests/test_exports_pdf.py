@@ -289,6 +289,19 @@ def test_lightened_charts_draw_the_same_as_chromiums(hostile, settings):
     assert len(svg_nodes(lighten_svg(stacked))) < len(svg_nodes(stacked)) / 2
 
 
+def test_print_figures_are_plain_text_without_hover_titles():
+    from dashboard.templatetags.reports import change, metric
+
+    with translation.override("en"):
+        assert metric(86_160_000_000, "bytes") == '<span title="86,160,000,000 bytes">86.2 GB</span>'
+        assert metric(86_160_000_000, "bytes", plain=True) == "86.2 GB"
+        assert metric(None, "bytes", plain=True) == '<span class="nodata">no data</span>'
+        assert change(0.004, plain=True) == '<span class="change up">▲ +0.4%</span>'
+        assert change(-0.5, plain=True) == '<span class="change down">▼ \u221250.0%</span>'
+        assert change(None, plain=True) == '<span class="change none">—</span>'
+        assert "visually-hidden" in change(0.004)
+
+
 # --- Branding, layout, language ---------------------------------------------------------------------------
 
 

@@ -78,11 +78,17 @@ def format_percent(ratio: float) -> str:
 
 
 @register.simple_tag
-def metric(value: int | None, kind: str = "count") -> SafeString:
-    """A figure, or a visible "no data" (never a zero) when there is none."""
+def metric(value: int | None, kind: str = "count", *, plain: bool = False) -> SafeString:
+    """A figure, or a visible "no data" (never a zero) when there is none.
+
+    Sizes carry the exact byte count as a hover title on screen; `plain` (the PDF, where nothing hovers)
+    leaves that element out: a 50-site report has hundreds of them for WeasyPrint to lay out.
+    """
     locale = _locale()
     if value is None:
         return mark_safe(locale[2])  # noqa: S308 - our own translation, escaped in _locale()
+    if kind == "bytes" and plain:
+        return mark_safe(format_bytes(value, locale))  # noqa: S308 - digits, separators and a unit only
     if kind == "bytes":
         exact = escape(locale[3] % {"bytes": format_count(value, locale)})
         return mark_safe(f'<span title="{exact}">{format_bytes(value, locale)}</span>')  # noqa: S308
@@ -90,11 +96,16 @@ def metric(value: int | None, kind: str = "count") -> SafeString:
 
 
 @register.simple_tag
-def change(ratio: float | None, *, compared: bool = True) -> SafeString:
-    """A change badge: arrow, signed percentage and a screen-reader word; "—" without a comparison."""
+def change(ratio: float | None, *, compared: bool = True, plain: bool = False) -> SafeString:
+    """A change badge: arrow, signed percentage and a screen-reader word; "—" without a comparison.
+
+    `plain` (the PDF): one element with the arrow and the percentage, no hover title or screen-reader word.
+    """
     if not compared:
         return mark_safe("")
     if ratio is None:
+        if plain:
+            return mark_safe('<span class="change none">—</span>')
         title = escape(gettext("No change can be computed: no data to compare"))
         return mark_safe(f'<span class="change none" title="{title}">—</span>')  # noqa: S308
     if round(ratio * 100, 1) == 0:
@@ -103,6 +114,8 @@ def change(ratio: float | None, *, compared: bool = True) -> SafeString:
         direction, arrow, word = "up", "▲", gettext("up")
     else:
         direction, arrow, word = "down", "▼", gettext("down")
+    if plain:
+        return mark_safe(f'<span class="change {direction}">{arrow} {escape(format_percent(ratio))}</span>')  # noqa: S308
     return mark_safe(  # noqa: S308 - our own strings, escaped
         f'<span class="change {direction}"><span aria-hidden="true">{arrow}</span> '
         f'<span class="visually-hidden">{escape(word)}</span>{escape(format_percent(ratio))}</span>'
