@@ -20,6 +20,9 @@ same totals (sums per environment or client for both periods and the latest disk
 The cache is the configured one (LocMemCache without REDIS_URL). The bench's own runs are deleted at the end.
 
 Targets (issue 4): report at most 1.5x and overview at most 2x the bare SQL; at most 10 and 15 queries.
+
+Then, unless `--skip-exports`, it runs `bench/exports.py` (its own database, same engine) and prints the PDF
+time of a 50-site client and the peak memory of a 500-site, 365-day CSV export (targets of issue 5).
 """
 
 from __future__ import annotations
@@ -42,8 +45,8 @@ sys.path.insert(0, str(ROOT))
 BATCH = 10_000
 
 
-def _ensure_postgres_database(url: str) -> None:
-    """Create the benchmark's PostgreSQL database when it does not exist yet."""
+def _ensure_postgres_database(url: str, *, fresh: bool = False) -> None:
+    """Create the benchmark's PostgreSQL database when it does not exist yet (`fresh`: drop it first)."""
     import environ
     import psycopg
     from psycopg import sql
@@ -52,6 +55,8 @@ def _ensure_postgres_database(url: str) -> None:
     conninfo = {"host": config.get("HOST") or None, "port": config.get("PORT") or None, "dbname": "postgres",
                 "user": config.get("USER") or None, "password": config.get("PASSWORD") or None}  # fmt: skip
     with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True) as conn:
+        if fresh:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(config["NAME"])))
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
@@ -309,6 +314,7 @@ def main() -> None:
     parser.add_argument("--report-sites", type=int, default=50)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument("--skip-exports", action="store_true", help="leave out the PDF and CSV export figures")
     parser.add_argument(
         "--reuse", action="store_true", help="measure a database seeded by an earlier run instead of seeding again"
     )
@@ -322,6 +328,22 @@ def main() -> None:
     finally:
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+    if not args.skip_exports:
+        _run_exports(args.database_url)
+
+
+def _run_exports(database_url: str) -> None:
+    """bench/exports.py in a process of its own: its own data, and a CSV memory peak not inflated by ours."""
+    import subprocess
+
+    command = [sys.executable, str(ROOT / "bench" / "exports.py")]
+    if database_url:
+        # A fresh database of its own beside the reports bench's.
+        exports_url = database_url.rsplit("/", 1)[0] + "/bench_exports"
+        _ensure_postgres_database(exports_url, fresh=True)
+        command += ["--database-url", exports_url]
+    print("\nexports (bench/exports.py):", flush=True)
+    subprocess.run(command, check=True, env={**os.environ, "DEBUG": os.environ.get("DEBUG", "true")})
 
 
 def _run(args: argparse.Namespace) -> None:
