@@ -8,6 +8,7 @@ start until the production values are set.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -223,8 +224,31 @@ else:
 # --- Cache (dashboard.cache: report data and rendered report fragments) ----------------------------------
 # Every key carries a data version computed from the database on each request, so a per-process cache is
 # correct too (each gunicorn worker warms its own); Redis shares the work between processes and restarts.
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+
+
+def redis_cache_url(broker_url: str) -> str:
+    """The broker's Redis server, the next database number (redis://host:6379/0 -> redis://host:6379/1).
+
+    Never the broker's own database: `cache.clear()` empties the whole database, task queue included.
+    """
+    parts = urlsplit(broker_url)
+    query = dict(parse_qsl(parts.query))
+    path = parts.path
+    if "db" in query or parts.scheme == "unix":  # unix:///run/redis.sock?db=0
+        query["db"] = str(int(query.get("db", 0)) + 1)
+    else:  # redis://host:6379/0
+        path = f"/{int(path.strip('/') or 0) + 1}"
+    # Joined by hand: urlunsplit() would drop the empty host of unix:///path.
+    return f"{parts.scheme}://{parts.netloc}{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default="") or (redis_cache_url(REDIS_URL) if REDIS_URL else "")
+if REDIS_CACHE_URL and REDIS_CACHE_URL == REDIS_URL:
+    raise ImproperlyConfigured(
+        "REDIS_CACHE_URL must name another Redis database than REDIS_URL: clearing the cache would empty the task queue"
+    )
+if REDIS_CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL,
                           "KEY_PREFIX": "agency-reports"}}  # fmt: skip
 else:
     # When full it drops the least recently used entries. A 50-site report's month is ~200 kB (data and page

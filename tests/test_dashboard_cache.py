@@ -285,3 +285,24 @@ def test_cached_page_bodies_hold_no_csrf_token_or_form(client, staff_user, clien
     for html in fragments:
         assert "csrfmiddlewaretoken" not in html
         assert "<form" not in html
+
+
+def test_clearing_the_redis_cache_leaves_the_task_queue_alone(task_queue):
+    """With REDIS_URL, the cache lives in another Redis database than django-q2's queue (dashboard.settings)."""
+    from django.core.cache.backends.redis import RedisCache
+    from django_q.brokers import get_broker
+
+    from dashboard import settings as project
+
+    if not project.REDIS_URL:
+        pytest.skip("REDIS_URL is not set (the PostgreSQL run of .ci/run sets it)")
+    configured = project.CACHES["default"]  # the test settings swap in a LocMemCache; this is the real one
+    redis_cache = RedisCache(configured["LOCATION"], {"KEY_PREFIX": "agency-reports-test"})
+    broker = get_broker()
+    broker.enqueue("a queued task")
+    redis_cache.set("report", "cached")
+
+    redis_cache.clear()
+
+    assert redis_cache.get("report") is None
+    assert broker.queue_size() == 1

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 # The browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE for this process; a deployment never has it.
-NOT_INHERITED = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL")
+NOT_INHERITED = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL", "REDIS_CACHE_URL")
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
@@ -91,6 +91,30 @@ class TestSettings:
         redis_url = "redis://127.0.0.1:6379/3"
         assert "None True" in run_python(code, DEBUG="true").stdout
         assert f"{redis_url} False" in run_python(code, DEBUG="true", REDIS_URL=redis_url).stdout
+
+    def test_the_cache_takes_the_next_redis_database_never_the_brokers(self):
+        code = SETUP + "; from django.conf import settings as s; print(s.CACHES['default']['LOCATION'])"
+        assert "redis://127.0.0.1:6379/4" in run_python(code, DEBUG="true", REDIS_URL="redis://127.0.0.1:6379/3").stdout
+        explicit = run_python(code, DEBUG="true", REDIS_URL="redis://q:6379/0", REDIS_CACHE_URL="redis://c:6379/0")
+        assert "redis://c:6379/0" in explicit.stdout
+        same = run_python(SETUP, DEBUG="true", REDIS_URL="redis://q:6379/0", REDIS_CACHE_URL="redis://q:6379/0")
+        assert same.returncode != 0
+        assert "clearing the cache would empty the task queue" in same.stderr
+
+    @pytest.mark.parametrize(
+        ("broker", "cache"),
+        [
+            ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/1"),
+            ("redis://127.0.0.1:6379", "redis://127.0.0.1:6379/1"),
+            ("rediss://:secret@redis.internal:6380/7", "rediss://:secret@redis.internal:6380/8"),
+            ("redis://127.0.0.1:6379?db=2", "redis://127.0.0.1:6379?db=3"),
+            ("unix:///run/redis.sock", "unix:///run/redis.sock?db=1"),
+        ],
+    )
+    def test_redis_cache_url(self, broker, cache):
+        from dashboard.settings import redis_cache_url
+
+        assert redis_cache_url(broker) == cache
 
     def test_sqlite_runs_in_wal_mode_with_immediate_transactions(self, db):
         if connection.vendor != "sqlite":
