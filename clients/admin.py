@@ -400,6 +400,8 @@ class ClientAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(n_sites=Count("site_assignments", distinct=True), n_rules=Count("mapping_rules", distinct=True))
+            # A GROUP BY query ignores Meta.ordering: the autocomplete's pages need an order of their own.
+            .order_by("name", "pk")
         )
 
     @admin.display(description="Sites", ordering="n_sites")
