@@ -66,6 +66,17 @@ def test_the_link_shows_the_report_read_only_without_a_login(client, link, clien
     assert link.views == 1 and link.last_viewed_at is not None
 
 
+def test_the_shared_site_table_leaves_out_the_agencys_labels_and_staging(client, link, staff_user):
+    shared = client.get(share_path(link)).content.decode()
+    client.force_login(staff_user)
+    own = client.get("/clients/acme/?period=30d&compare=previous").content.decode()
+
+    # Acme Shop has the Kinsta label "Acme" and a staging environment: the agency's own page shows both.
+    assert '<span class="label">Acme</span>' in own and 'id="staging-heading"' in own
+    assert '<span class="label">' not in shared and 'id="staging-heading"' not in shared
+    assert '<span dir="auto">Acme Shop</span>' in shared
+
+
 def test_the_link_shows_the_same_numbers_as_the_report_page(client, link, staff_user):
     shared = client.get(share_path(link)).context["report"]
     client.force_login(staff_user)
