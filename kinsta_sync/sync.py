@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from kinsta_sync.client import KinstaAuthError, KinstaClient, KinstaError
@@ -358,6 +358,34 @@ def _diff(existing: dict[Any, dict[str, Any]], key: Any, values: dict[str, Any])
     return "unchanged" if all(current.get(f) == v for f, v in values.items()) else "updated"
 
 
+def _upsert_changed(
+    model: type[Model],
+    incoming: dict[Any, dict[str, Any]],
+    *,
+    stored: dict[Any, dict[str, Any]],
+    counts: Counts,
+    unique_fields: list[str],
+    on_create: dict[str, Any],
+) -> None:
+    """Write the incoming rows whose values differ from the stored ones, in one bulk upsert, and count
+    every row as created, updated or unchanged.
+
+    `incoming` maps Kinsta ids to field values and `stored` maps them to the stored values of the same
+    fields; the values are what an update writes, `on_create` only goes into the new rows' other fields
+    (the account, when a row was first seen). A second sync of the same data writes nothing.
+    """
+    rows: list[Model] = []
+    update_fields: list[str] = []
+    for kinsta_id, values in incoming.items():
+        verdict = _diff(stored, kinsta_id, values)
+        counts.record(verdict)
+        if verdict != "unchanged":
+            update_fields = update_fields or list(values)
+            rows.append(model(kinsta_id=kinsta_id, **on_create, **values))
+    if rows:
+        model.objects.bulk_create(rows, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields)
+
+
 def sync_sites(ctx: _Context) -> None:
     # Reference: REFERENCE.md §4.1 — one call returns every site with its full environments.
     parsed = ctx.client.list_sites()
@@ -390,26 +418,24 @@ def sync_sites(ctx: _Context) -> None:
             )
         }
         counts = ctx.count("sites")
-        site_rows: list[Site] = []
-        for site in parsed.items:
-            values = {
+        site_values = {
+            site.id: {
                 "account_id": account.pk,
                 "name": site.name,
                 "display_name": site.display_name,
                 "status": site.status or "",
                 "removed_at": None,
             }
-            verdict = _diff(stored_sites, site.id, values)
-            counts.record(verdict)
-            if verdict != "unchanged":
-                site_rows.append(Site(kinsta_id=site.id, first_seen_at=now, **values))
-        if site_rows:
-            Site.objects.bulk_create(
-                site_rows,
-                update_conflicts=True,
-                unique_fields=["kinsta_id"],
-                update_fields=["account", "name", "display_name", "status", "removed_at"],
-            )
+            for site in parsed.items
+        }
+        _upsert_changed(
+            Site,
+            site_values,
+            stored=stored_sites,
+            counts=counts,
+            unique_fields=["kinsta_id"],
+            on_create={"first_seen_at": now},
+        )
         site_pk = dict(Site.objects.filter(account=account).values_list("kinsta_id", "id"))
 
         # Site labels (the many-to-many rows): add the missing pairs, drop the stale ones.
@@ -448,9 +474,8 @@ def sync_sites(ctx: _Context) -> None:
             )
         }
         env_counts = ctx.count("environments")
-        env_rows: list[Environment] = []
-        for site, env in incoming_envs:
-            values = {
+        env_values = {
+            env.id: {
                 "site_id": site_pk[site.id],
                 "name": env.name,
                 "display_name": env.display_name,
@@ -463,29 +488,16 @@ def sync_sites(ctx: _Context) -> None:
                 "domains": [d.name for d in env.domains],
                 "removed_at": None,
             }
-            verdict = _diff(stored_envs, env.id, values)
-            env_counts.record(verdict)
-            if verdict != "unchanged":
-                env_rows.append(Environment(kinsta_id=env.id, first_seen_at=now, **values))
-        if env_rows:
-            Environment.objects.bulk_create(
-                env_rows,
-                update_conflicts=True,
-                unique_fields=["kinsta_id"],
-                update_fields=[
-                    "site",
-                    "name",
-                    "display_name",
-                    "is_live",
-                    "is_premium",
-                    "is_blocked",
-                    "php_version",
-                    "wordpress_version",
-                    "primary_domain",
-                    "domains",
-                    "removed_at",
-                ],
-            )
+            for site, env in incoming_envs
+        }
+        _upsert_changed(
+            Environment,
+            env_values,
+            stored=stored_envs,
+            counts=env_counts,
+            unique_fields=["kinsta_id"],
+            on_create={"first_seen_at": now},
+        )
 
         # Whatever Kinsta no longer lists is marked removed, never deleted. Only when the list parsed
         # completely: a site missing because its entry was malformed has not left Kinsta.
@@ -516,21 +528,24 @@ def sync_users(ctx: _Context) -> None:
         )
     }
     counts = ctx.count("users")
-    rows: list[CompanyUser] = []
-    for user in parsed.items:
-        values = {"email": user.email, "full_name": user.full_name or "", "image": user.image or "", "removed_at": None}
-        verdict = _diff(stored, user.id, values)
-        counts.record(verdict)
-        if verdict != "unchanged":
-            rows.append(CompanyUser(account=account, kinsta_id=user.id, **values))
     with transaction.atomic():
-        if rows:
-            CompanyUser.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["account", "kinsta_id"],
-                update_fields=["email", "full_name", "image", "removed_at"],
-            )
+        user_values = {
+            user.id: {
+                "email": user.email,
+                "full_name": user.full_name or "",
+                "image": user.image or "",
+                "removed_at": None,
+            }
+            for user in parsed.items
+        }
+        _upsert_changed(
+            CompanyUser,
+            user_values,
+            stored=stored,
+            counts=counts,
+            unique_fields=["account", "kinsta_id"],
+            on_create={"account": account},
+        )
         if not parsed.errors:
             counts.removed += (
                 CompanyUser.objects.filter(account=account, removed_at__isnull=True)
@@ -557,6 +572,26 @@ _ACTIVITY_FIELDS = (
 )
 
 
+def _activity_values(entry: Any, site_pk: dict[str, int]) -> dict[str, Any]:
+    """An activity entry from Kinsta as the stored fields (`_ACTIVITY_FIELDS`)."""
+    return {
+        "site_id": site_pk.get(entry.site_id or ""),
+        "site_kinsta_id": entry.site_id or "",
+        "occurred_at": entry.created_at,
+        "type": entry.type,
+        "description": "\n".join(entry.descriptions),
+        "is_done": entry.is_done,
+        "has_failed": entry.has_failed,
+        "has_warning": entry.has_warning,
+        "public_error": entry.public_error or "",
+        "ip_address": entry.ip_address or "",
+        "initiated_by_id": entry.initiated_by_id or "",
+        "initiated_by_name": entry.initiated_by_name or "",
+        "initiated_by_role": entry.initiated_by_role or "",
+        "api_key_name": entry.api_key_name or "",
+    }
+
+
 def sync_activity(ctx: _Context) -> None:
     """Page the company activity log, newest first, until the newest entry of the last complete pass.
 
@@ -580,36 +615,14 @@ def sync_activity(ctx: _Context) -> None:
                 "kinsta_id", *_ACTIVITY_FIELDS
             )
         }
-        rows: list[ActivityLogEntry] = []
-        for entry in page.items:
-            values = {
-                "site_id": site_pk.get(entry.site_id or ""),
-                "site_kinsta_id": entry.site_id or "",
-                "occurred_at": entry.created_at,
-                "type": entry.type,
-                "description": "\n".join(entry.descriptions),
-                "is_done": entry.is_done,
-                "has_failed": entry.has_failed,
-                "has_warning": entry.has_warning,
-                "public_error": entry.public_error or "",
-                "ip_address": entry.ip_address or "",
-                "initiated_by_id": entry.initiated_by_id or "",
-                "initiated_by_name": entry.initiated_by_name or "",
-                "initiated_by_role": entry.initiated_by_role or "",
-                "api_key_name": entry.api_key_name or "",
-            }
-            verdict = _diff(stored, entry.id, values)
-            counts.record(verdict)
-            if verdict != "unchanged":
-                rows.append(ActivityLogEntry(account=account, kinsta_id=entry.id, **values))
-        if rows:
-            with transaction.atomic():
-                ActivityLogEntry.objects.bulk_create(
-                    rows,
-                    update_conflicts=True,
-                    unique_fields=["account", "kinsta_id"],
-                    update_fields=list(_ACTIVITY_FIELDS),
-                )
+        _upsert_changed(
+            ActivityLogEntry,
+            {entry.id: _activity_values(entry, site_pk) for entry in page.items},
+            stored=stored,
+            counts=counts,
+            unique_fields=["account", "kinsta_id"],
+            on_create={"account": account},
+        )
         ctx.flush()
     if STEP_ACTIVITY not in ctx.failed_steps and newest_id is not None:
         account.activity_cursor_id = newest_id
