@@ -188,6 +188,9 @@ KINSTA_KEY_ENCRYPTION_KEYS = env.list("KINSTA_KEY_ENCRYPTION_KEYS", default=[])
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
 # Seconds to wait for Chromium to start or to draw one chart before the PDF falls back to tables.
 REPORTS_CHART_TIMEOUT = env.float("REPORTS_CHART_TIMEOUT", default=60.0)
+# A warm Chromium holds ~340 MiB in each process that drew charts; it stops after this many seconds without a
+# PDF and starts again (a few seconds) for the next one. 0 keeps it running for the life of the process.
+REPORTS_CHROMIUM_IDLE_SECONDS = env.float("REPORTS_CHROMIUM_IDLE_SECONDS", default=600.0)
 # The archive of sent reports (PDFs). Private: served only through the access-checked download view,
 # so keep it outside MEDIA_ROOT and anything a web server publishes.
 REPORTS_ROOT = env.path("REPORTS_ROOT", default=BASE_DIR / "reports-archive")

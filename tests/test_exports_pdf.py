@@ -302,6 +302,31 @@ def test_print_figures_are_plain_text_without_hover_titles():
         assert "visually-hidden" in change(0.004)
 
 
+@pytest.mark.slow
+def test_an_idle_chromium_is_stopped_and_started_again_for_the_next_pdf(hostile, settings):
+    import time
+
+    needs_chromium()
+    settings.CHROMIUM_PATH = CHROMIUM
+    settings.REPORTS_CHROMIUM_IDLE_SECONDS = 1.5
+    renderer = chart_renderer()
+    renderer.stop()
+
+    _report, first = render(hostile, last_30_days())
+    assert first.charts_drawn and renderer.running
+    time.sleep(0.5)
+    _report, second = render(hostile, last_30_days())  # a PDF in between keeps it up
+    assert second.charts_drawn and renderer.running
+    deadline = time.monotonic() + 10
+    while renderer.running and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not renderer.running
+
+    _report, third = render(hostile, last_30_days())
+    assert third.charts_drawn, third.chart_error
+    renderer.stop()
+
+
 # --- Branding, layout, language ---------------------------------------------------------------------------
 
 
