@@ -20,7 +20,8 @@ import os
 import re
 import threading
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
 from datetime import date
@@ -57,6 +58,10 @@ class ChartError(Exception):
 # --- Charts: kaleido driving Chromium ---------------------------------------------------------------------
 
 
+def chromium_available(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
 class ChartRenderer:
     """One headless Chromium per process, started on first use and kept warm, driven by kaleido.
 
@@ -88,7 +93,7 @@ class ChartRenderer:
     ) -> list[bytes]:
         """The figures as SVG. With `idle_seconds`, Chromium is shut down once that long passes without
         another call (0: it stays up for the life of the process)."""
-        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        if not chromium_available(path):
             raise ChartError(f"no Chromium at {path}")
         with self._lock:
             try:
@@ -427,14 +432,24 @@ def _logo(field: Any, assets: _Assets) -> str:
 ASSET_SCHEME = "report-asset"
 
 
-def _url_fetcher(assets: dict[str, tuple[bytes, str]] | None = None) -> Any:
-    """WeasyPrint's URL fetcher: the report's own in-memory assets and data: URIs, nothing else."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+def _url_fetcher(assets: dict[str, tuple[bytes | Callable[[], bytes], str]] | None = None) -> Any:
+    """WeasyPrint's URL fetcher: the report's own in-memory assets and data: URIs, nothing else.
+
+    An asset may be a function (a chart Chromium is still drawing): it is called when WeasyPrint first
+    needs the image. If the chart cannot be drawn, the fetcher stops the rendering with WeasyPrint's
+    `FatalURLFetchingError` (its cause the `ChartError`), and `render_report_pdf` starts again with tables.
+    """
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class ReportFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             if assets is not None and url in assets:
                 content, mime = assets[url]
+                if callable(content):
+                    try:
+                        content = content()
+                    except ChartError as exc:
+                        raise FatalURLFetchingError(str(exc)) from exc
                 return URLFetcherResponse(url, content, {"Content-Type": mime})
             return super().fetch(url, headers)
 
@@ -442,12 +457,12 @@ def _url_fetcher(assets: dict[str, tuple[bytes, str]] | None = None) -> Any:
 
 
 class _Assets:
-    """Bytes the template refers to by `report-asset:` URL."""
+    """Bytes the template refers to by `report-asset:` URL (or a function that returns them)."""
 
     def __init__(self) -> None:
-        self.by_url: dict[str, tuple[bytes, str]] = {}
+        self.by_url: dict[str, tuple[bytes | Callable[[], bytes], str]] = {}
 
-    def add(self, content: bytes, mime: str) -> str:
+    def add(self, content: bytes | Callable[[], bytes], mime: str) -> str:
         url = f"{ASSET_SCHEME}:{len(self.by_url)}"
         self.by_url[url] = (content, mime)
         return url
@@ -472,63 +487,118 @@ def render_report_pdf(*, client: Client, report: ClientReport, draw_charts: bool
 
     Charts come from Chromium when it is there and answers in time; otherwise the PDF carries tables and
     a note. The caller decides what to do with the bytes (respond, attach, archive).
-    """
-    from weasyprint import CSS, HTML
 
+    Chromium draws the charts in another process while this one renders the template and WeasyPrint
+    parses and styles the document; WeasyPrint waits for a chart only when it reaches its image.
+    """
     started = time.monotonic()
     language = client.language or settings.LANGUAGE_CODE
     with translation.override(language), timezone.override(client.timezone):
         figures = charts.client_charts(report)
-        svgs: list[bytes] = []
+        svgs: Future[list[bytes]] | None = None
         chart_error = ""
-        if draw_charts and report.days:
+        if not (draw_charts and report.days):
+            chart_error = "charts not requested"
+        elif not chromium_available(settings.CHROMIUM_PATH):
+            chart_error = f"no Chromium at {settings.CHROMIUM_PATH}"
+        else:
+            svgs = _chart_jobs.submit(
+                chart_renderer().render_svgs,
+                [print_figure(chart["figure"], language=language) for chart in figures],
+                path=settings.CHROMIUM_PATH,
+                timeout=settings.REPORTS_CHART_TIMEOUT,
+                idle_seconds=settings.REPORTS_CHROMIUM_IDLE_SECONDS,
+            )
+        if svgs is not None:
             try:
-                svgs = chart_renderer().render_svgs(
-                    [print_figure(chart["figure"], language=language) for chart in figures],
-                    path=settings.CHROMIUM_PATH,
-                    timeout=settings.REPORTS_CHART_TIMEOUT,
-                    idle_seconds=settings.REPORTS_CHROMIUM_IDLE_SECONDS,
-                )
+                content = _write_pdf(client, report, language, figures, svgs)
             except ChartError as exc:
                 chart_error = str(exc)
-                logger.warning("PDF for %s without charts: %s", client.slug, exc)
-        else:
-            chart_error = "charts not requested"
-        assets = _Assets()
+                svgs = None
+        if svgs is None:
+            if chart_error != "charts not requested":
+                logger.warning("PDF for %s without charts: %s", client.slug, chart_error)
+            content = _write_pdf(client, report, language, figures, None)
+    return RenderedPdf(
+        content=content,
+        charts_drawn=svgs is not None,
+        chart_error=chart_error,
+        seconds=time.monotonic() - started,
+    )
+
+
+# Chart drawing runs beside the document's rendering (`render_report_pdf`); ChartRenderer's lock still lets
+# one PDF at a time use Chromium.
+_chart_jobs = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pdf-charts")
+
+
+def _write_pdf(
+    client: Client,
+    report: ClientReport,
+    language: str,
+    figures: list[dict[str, Any]],
+    svgs: Future[list[bytes]] | None,
+) -> bytes:
+    """The PDF's bytes, with the charts of `svgs` (a drawing in progress) or, without, tables in their place.
+
+    Raises ChartError when the charts fail while WeasyPrint waits for them.
+    """
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    assets = _Assets()
+    chart_images = []
+    if svgs is not None:
+        # Every chart waits at most for Chromium to start and draw them all (each step has its own timeout).
+        wait = settings.REPORTS_CHART_TIMEOUT * (len(figures) + 1) + 5
+
+        def chart(index: int) -> Callable[[], bytes]:
+            def drawn() -> bytes:
+                try:
+                    drawn_svgs = svgs.result(timeout=wait)
+                except ChartError:
+                    raise
+                except FutureTimeoutError as exc:
+                    raise ChartError(f"the charts were not drawn within {wait:g} s") from exc
+                except Exception as exc:  # anything else that went wrong in the drawing thread
+                    raise ChartError(f"{type(exc).__name__}: {exc}") from exc
+                return lighten_svg(drawn_svgs[index])
+
+            return drawn
+
         chart_images = [
-            {"title": chart["figure"]["layout"]["title"]["text"], "src": assets.add(lighten_svg(svg), "image/svg+xml")}
-            for chart, svg in zip(figures, svgs, strict=False)
+            {"title": figure["figure"]["layout"]["title"]["text"], "src": assets.add(chart(i), "image/svg+xml")}
+            for i, figure in enumerate(figures)
         ]
-        agency = AgencyBranding.get()
-        context = {
-            "client": report.client,
-            "report": report,
-            "agency": agency,
-            "agency_logo": _logo(agency.logo, assets),
-            "client_logo": _logo(client.logo, assets),
-            "chart_images": chart_images,
-            "trend_rows": [] if chart_images else trend_rows(report),
-            "trend_is_daily": len(report.days) <= DAILY_TABLE_MAX_DAYS,
-            "activity_kinds": activity_kinds(report),
-            "activity_rows": report.activity[:PDF_ACTIVITY_ROWS],
-            "activity_more": max(0, len(report.activity) - PDF_ACTIVITY_ROWS),
-            "language": language,
-        }
-        html = render_to_string("reports/pdf.html", context)
-        page_css = (
-            "@page { @bottom-right { content: " + _css_string(gettext("Page")) + ' " " counter(page) " / " '
-            "counter(pages); } }"
-        )
+    agency = AgencyBranding.get()
+    context = {
+        "client": report.client,
+        "report": report,
+        "agency": agency,
+        "agency_logo": _logo(agency.logo, assets),
+        "client_logo": _logo(client.logo, assets),
+        "chart_images": chart_images,
+        "trend_rows": [] if chart_images else trend_rows(report),
+        "trend_is_daily": len(report.days) <= DAILY_TABLE_MAX_DAYS,
+        "activity_kinds": activity_kinds(report),
+        "activity_rows": report.activity[:PDF_ACTIVITY_ROWS],
+        "activity_more": max(0, len(report.activity) - PDF_ACTIVITY_ROWS),
+        "language": language,
+    }
+    html = render_to_string("reports/pdf.html", context)
+    page_css = (
+        "@page { @bottom-right { content: " + _css_string(gettext("Page")) + ' " " counter(page) " / " '
+        "counter(pages); } }"
+    )
     stylesheet = finders.find("css/print.css")
     if not stylesheet:
         raise RuntimeError("static/css/print.css is missing")
     fetcher = _url_fetcher(assets.by_url)
     document = HTML(string=html, url_fetcher=fetcher)
     stylesheets = [CSS(filename=stylesheet, url_fetcher=fetcher), CSS(string=page_css, url_fetcher=fetcher)]
-    content = document.write_pdf(stylesheets=stylesheets)
-    return RenderedPdf(
-        content=content,
-        charts_drawn=bool(chart_images),
-        chart_error=chart_error,
-        seconds=time.monotonic() - started,
-    )
+    try:
+        return document.write_pdf(stylesheets=stylesheets)
+    except FatalURLFetchingError as exc:
+        if isinstance(exc.__cause__, ChartError):
+            raise exc.__cause__ from None
+        raise

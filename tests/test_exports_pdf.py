@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -182,6 +184,26 @@ def test_a_failing_chromium_falls_back_to_tables(hostile, monkeypatch):
     assert "The charts could not be drawn" in flat(text_of(pdf.content))
 
 
+def test_charts_that_fail_while_the_document_waits_for_them_give_tables(hostile, monkeypatch, caplog):
+    drawing = threading.Event()
+
+    def fails_later(*args, **kwargs):  # type: ignore[no-untyped-def]
+        drawing.set()
+        time.sleep(0.3)  # WeasyPrint has started on the document and waits for the first chart
+        raise RuntimeError("Chromium went away")
+
+    monkeypatch.setattr(chart_renderer(), "render_svgs", fails_later)
+    monkeypatch.setattr("dashboard.pdf.chromium_available", lambda path: True)
+    _report, pdf = render(hostile, last_30_days())
+
+    assert drawing.is_set()
+    assert not pdf.charts_drawn
+    assert pdf.chart_error == "RuntimeError: Chromium went away"
+    assert "The charts could not be drawn" in flat(text_of(pdf.content))
+    # WeasyPrint stopped at the missing chart instead of logging it and drawing a broken image.
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint") and r.levelname == "ERROR"]
+
+
 @pytest.mark.slow
 def test_with_chromium_the_charts_are_vector_svg(hostile, settings):
     needs_chromium()
@@ -304,8 +326,6 @@ def test_print_figures_are_plain_text_without_hover_titles():
 
 @pytest.mark.slow
 def test_an_idle_chromium_is_stopped_and_started_again_for_the_next_pdf(hostile, settings):
-    import time
-
     needs_chromium()
     settings.CHROMIUM_PATH = CHROMIUM
     settings.REPORTS_CHROMIUM_IDLE_SECONDS = 1.5
