@@ -238,15 +238,30 @@ def redis_cache_url(broker_url: str) -> str:
     query = dict(parse_qsl(parts.query))
     path = parts.path
     if "db" in query or parts.scheme == "unix":  # unix:///run/redis.sock?db=0
-        query["db"] = str(int(query.get("db", 0)) + 1)
+        query["db"] = str(_redis_database(broker_url) + 1)
     else:  # redis://host:6379/0
-        path = f"/{int(path.strip('/') or 0) + 1}"
+        path = f"/{_redis_database(broker_url) + 1}"
     # Joined by hand: urlunsplit() would drop the empty host of unix:///path.
     return f"{parts.scheme}://{parts.netloc}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
+def _redis_database(url: str) -> int:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    if "db" in query or parts.scheme == "unix":
+        return int(query.get("db", 0))
+    return int(parts.path.strip("/") or 0)
+
+
+def _redis_target(url: str) -> tuple[str, int | str, int]:
+    """Where a Redis URL points: (host or socket path, port, database)."""
+    parts = urlsplit(url)
+    place = parts.path if parts.scheme == "unix" else (parts.hostname or "localhost")
+    return place, parts.port or 6379, _redis_database(url)
+
+
 REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default="") or (redis_cache_url(REDIS_URL) if REDIS_URL else "")
-if REDIS_CACHE_URL and REDIS_CACHE_URL == REDIS_URL:
+if REDIS_CACHE_URL and REDIS_URL and _redis_target(REDIS_CACHE_URL) == _redis_target(REDIS_URL):
     raise ImproperlyConfigured(
         "REDIS_CACHE_URL must name another Redis database than REDIS_URL: clearing the cache would empty the task queue"
     )

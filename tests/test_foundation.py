@@ -97,9 +97,10 @@ class TestSettings:
         assert "redis://127.0.0.1:6379/4" in run_python(code, DEBUG="true", REDIS_URL="redis://127.0.0.1:6379/3").stdout
         explicit = run_python(code, DEBUG="true", REDIS_URL="redis://q:6379/0", REDIS_CACHE_URL="redis://c:6379/0")
         assert "redis://c:6379/0" in explicit.stdout
-        same = run_python(SETUP, DEBUG="true", REDIS_URL="redis://q:6379/0", REDIS_CACHE_URL="redis://q:6379/0")
-        assert same.returncode != 0
-        assert "clearing the cache would empty the task queue" in same.stderr
+        for cache_url in ("redis://q:6379/0", "redis://q", "redis://:secret@q:6379/0?socket_timeout=5"):
+            same = run_python(SETUP, DEBUG="true", REDIS_URL="redis://q:6379/0", REDIS_CACHE_URL=cache_url)
+            assert same.returncode != 0, cache_url
+            assert "clearing the cache would empty the task queue" in same.stderr
 
     @pytest.mark.parametrize(
         ("broker", "cache"),
