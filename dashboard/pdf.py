@@ -497,7 +497,8 @@ def render_report_pdf(*, client: Client, report: ClientReport, draw_charts: bool
         figures = charts.client_charts(report)
         svgs: Future[list[bytes]] | None = None
         chart_error = ""
-        if not (draw_charts and report.days):
+        wanted = bool(draw_charts and report.days)
+        if not wanted:
             chart_error = "charts not requested"
         elif not chromium_available(settings.CHROMIUM_PATH):
             chart_error = f"no Chromium at {settings.CHROMIUM_PATH}"
@@ -516,7 +517,7 @@ def render_report_pdf(*, client: Client, report: ClientReport, draw_charts: bool
                 chart_error = str(exc)
                 svgs = None
         if svgs is None:
-            if chart_error != "charts not requested":
+            if wanted:
                 logger.warning("PDF for %s without charts: %s", client.slug, chart_error)
             content = _write_pdf(client, report, language, figures, None)
     return RenderedPdf(

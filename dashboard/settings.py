@@ -236,28 +236,30 @@ def redis_cache_url(broker_url: str) -> str:
     """
     parts = urlsplit(broker_url)
     query = dict(parse_qsl(parts.query))
+    database, in_query = _redis_database(broker_url)
     path = parts.path
-    if "db" in query or parts.scheme == "unix":  # unix:///run/redis.sock?db=0
-        query["db"] = str(_redis_database(broker_url) + 1)
+    if in_query:  # unix:///run/redis.sock?db=0
+        query["db"] = str(database + 1)
     else:  # redis://host:6379/0
-        path = f"/{_redis_database(broker_url) + 1}"
+        path = f"/{database + 1}"
     # Joined by hand: urlunsplit() would drop the empty host of unix:///path.
     return f"{parts.scheme}://{parts.netloc}{path}" + (f"?{urlencode(query)}" if query else "")
 
 
-def _redis_database(url: str) -> int:
+def _redis_database(url: str) -> tuple[int, bool]:
+    """The database number a Redis URL names, and whether it names it in the query (`?db=`) or the path."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     if "db" in query or parts.scheme == "unix":
-        return int(query.get("db", 0))
-    return int(parts.path.strip("/") or 0)
+        return int(query.get("db", 0)), True
+    return int(parts.path.strip("/") or 0), False
 
 
 def _redis_target(url: str) -> tuple[str, int | str, int]:
     """Where a Redis URL points: (host or socket path, port, database)."""
     parts = urlsplit(url)
     place = parts.path if parts.scheme == "unix" else (parts.hostname or "localhost")
-    return place, parts.port or 6379, _redis_database(url)
+    return place, parts.port or 6379, _redis_database(url)[0]
 
 
 REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default="") or (redis_cache_url(REDIS_URL) if REDIS_URL else "")
