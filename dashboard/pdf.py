@@ -75,7 +75,9 @@ class ChartRenderer:
     shut down, and the next PDF starts it again (a few seconds more for that one PDF).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        # The clock the idle timeout is measured with (tests pass their own to drive it without sleeping).
+        self._clock = clock
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -113,7 +115,7 @@ class ChartRenderer:
                 self._stop()
                 raise ChartError(f"{type(exc).__name__}: {exc}") from exc
             finally:
-                self._last_used = time.monotonic()
+                self._last_used = self._clock()
                 if idle_seconds > 0:
                     self._stop_when_idle(idle_seconds)
 
@@ -127,16 +129,18 @@ class ChartRenderer:
         """(Re)arm the timer that stops Chromium `idle_seconds` after the last call. Called with the lock."""
         if self._idle_timer is not None:
             self._idle_timer.cancel()
-
-        def stop_if_idle() -> None:
-            with self._lock:
-                if time.monotonic() - self._last_used >= idle_seconds and self._kaleido is not None:
-                    logger.info("Stopping the chart Chromium after %g s without a chart", idle_seconds)
-                    self._stop()
-
-        self._idle_timer = threading.Timer(idle_seconds, stop_if_idle)
+        self._idle_timer = threading.Timer(idle_seconds, self.stop_if_idle, args=(idle_seconds,))
         self._idle_timer.daemon = True
         self._idle_timer.start()
+
+    def stop_if_idle(self, idle_seconds: float) -> bool:
+        """Stop Chromium if no chart was drawn for `idle_seconds` (what the idle timer runs). True if stopped."""
+        with self._lock:
+            if self._kaleido is None or self._clock() - self._last_used < idle_seconds:
+                return False
+            logger.info("Stopping the chart Chromium after %g s without a chart", idle_seconds)
+            self._stop()
+            return True
 
     def _call(self, coroutine: Coroutine[Any, Any, Any], timeout: float) -> Any:
         assert self._loop is not None

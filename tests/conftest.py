@@ -6,8 +6,10 @@ import socket
 
 import pytest
 
-# Personas (staff, client users of two clients) and client fixtures live in tests/personas.py.
-pytest_plugins = ["tests.personas"]
+# Personas (staff, client users of two clients) and client fixtures live in tests/personas.py; which
+# system packages (Chromium, poppler, pango) a test needs, and what happens without them, in
+# tests/system_packages.py.
+pytest_plugins = ["tests.personas", "tests.system_packages"]
 
 # --- No real network ----------------------------------------------------------------------------------
 # Tests talk to the fake Kinsta on loopback only; any other address fails loudly (Zulip's rule).
@@ -131,18 +133,16 @@ def task_queue(db):
 
 
 # --- Browser ------------------------------------------------------------------------------------------
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium driven by Playwright. Skipped without Chromium, unless REQUIRE_BROWSER=1 (CI)."""
+    """Debian's Chromium driven by Playwright (skipped without it, failed in CI: tests/system_packages.py)."""
     import os
 
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(f"REQUIRE_BROWSER is set but {CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is not installed")
+    from tests.system_packages import CHROMIUM_PATH, require
+
+    require("chromium")
     # Playwright's sync API refuses to run inside an asyncio loop; Django's async-unsafe guard would also
     # complain about ORM calls from the test thread while Playwright runs: allow them in this process.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -150,7 +150,7 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=CHROMIUM_PATH,
             headless=True,
             args=[
                 "--no-sandbox",

@@ -5,14 +5,15 @@ makes the fake answer with that status, and the body is checked against the docu
 (Draft 2020-12, formats checked, ``$ref``s resolved inside the whole document). A coverage test
 makes sure no documented (endpoint, status) pair is silently left out.
 
-The document lives beside the repository (shared/kinsta-api/openapi.json), or wherever
-``KINSTA_OPENAPI_PATH`` points.
+The document is the project's own copy of Kinsta's published one (kinsta_sync/fake/openapi/, with its
+version and source in the README there).
 """
 
 from __future__ import annotations
 
-import json
-import os
+import hashlib
+import re
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from kinsta_sync.fake.app import ROUTES, FakeKinsta
+from kinsta_sync.fake.contract import OPENAPI_PATH, openapi_document
 from kinsta_sync.fake.data import AgencySpec, FakeAgency
 
 DOC_URI = "urn:kinsta:openapi"
@@ -36,23 +38,8 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 OTHER_COMPANY = "54fb80af-576c-4fdc-ba4f-b596c83f15a1"
 
 
-def openapi_path() -> Path:
-    configured = os.environ.get("KINSTA_OPENAPI_PATH")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "kinsta-api" / "openapi.json"
-
-
-@cache
 def openapi() -> dict[str, Any]:
-    path = openapi_path()
-    if not path.is_file():
-        pytest.fail(
-            f"Kinsta's OpenAPI document is missing at {path}. Put shared/kinsta-api/openapi.json beside the "
-            "repository or set KINSTA_OPENAPI_PATH; the contract tests do not skip.",
-            pytrace=False,
-        )
-    return json.loads(path.read_text(encoding="utf-8"))
+    return openapi_document()
 
 
 @cache
@@ -274,11 +261,33 @@ def test_every_route_of_the_fake_is_in_the_openapi_document() -> None:
     assert {route.template for route in ROUTES} == {case.path for case in CASES}
 
 
-def test_it_honours_kinsta_openapi_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("KINSTA_OPENAPI_PATH", str(tmp_path / "openapi.json"))
-    assert openapi_path() == tmp_path / "openapi.json"
-    monkeypatch.delenv("KINSTA_OPENAPI_PATH")
-    assert openapi_path().parts[-3:] == ("shared", "kinsta-api", "openapi.json")
+def test_the_document_is_the_projects_own_copy_of_kinsta_1_87() -> None:
+    root = Path(__file__).resolve().parents[1]
+    assert OPENAPI_PATH.is_relative_to(root)
+    assert openapi()["info"]["title"] == "Kinsta API"
+    assert openapi()["info"]["version"] == "1.87.0"
+    # The README beside the copy names its version and source; keep them in step when it is updated.
+    readme = (OPENAPI_PATH.parent / "README.md").read_text(encoding="utf-8")
+    assert "1.87.0" in readme
+    assert hashlib.sha256(OPENAPI_PATH.read_bytes()).hexdigest() in readme
+
+
+def test_nothing_in_the_project_reads_a_path_outside_it() -> None:
+    """A fresh clone has nothing beside it: no code, test or script may reach for ../shared or the like."""
+    root = Path(__file__).resolve().parents[1]
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py", "*.toml", "*.cfg", "*.ini", ".ci/*"], cwd=root, capture_output=True, text=True
+    )
+    if tracked.returncode != 0:
+        pytest.skip("not a git checkout")
+    pattern = re.compile(r"\.\./shared|[\"']shared[\"']\s*/|/\s*[\"']shared[\"']")
+    offenders = [
+        f"{name}:{number}"
+        for name in tracked.stdout.split()
+        for number, line in enumerate((root / name).read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line) and name != "tests/test_fake_contract.py"
+    ]
+    assert offenders == []
 
 
 def test_the_schema_check_catches_a_broken_body() -> None:

@@ -5,11 +5,7 @@ No HTTP and no database: these tests call the parse functions the client uses on
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import UTC, date, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pydantic
@@ -28,6 +24,7 @@ from kinsta_sync.client import (
     parse_users,
     parse_validation,
 )
+from kinsta_sync.fake.contract import openapi_document
 from kinsta_sync.types import Environment, Site, format_loc
 
 VISITS = "GET /sites/environments/{env_id}/analytics/visits"
@@ -36,23 +33,8 @@ VISITS = "GET /sites/environments/{env_id}/analytics/visits"
 # --- the OpenAPI document -----------------------------------------------------------------------------
 
 
-def _openapi_path() -> Path:
-    configured = os.environ.get("KINSTA_OPENAPI_PATH")
-    if configured:
-        return Path(configured)
-    # /work/main/tests/this_file -> /work/shared/kinsta-api/openapi.json
-    return Path(__file__).resolve().parents[1].parent / "shared" / "kinsta-api" / "openapi.json"
-
-
-@cache
 def _openapi() -> dict[str, Any]:
-    path = _openapi_path()
-    if not path.is_file():
-        pytest.fail(
-            f"Kinsta's OpenAPI document is missing at {path}; set KINSTA_OPENAPI_PATH to its location",
-            pytrace=False,
-        )
-    return json.loads(path.read_text(encoding="utf-8"))
+    return openapi_document()
 
 
 def _resolve(schema: dict[str, Any]) -> dict[str, Any]:

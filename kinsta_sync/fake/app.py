@@ -1,7 +1,7 @@
 """The fake Kinsta REST API as a plain WSGI application.
 
 Serves the read-only endpoints a reporting client needs, shaped like Kinsta's OpenAPI document
-(shared/kinsta-api/openapi.json) and REFERENCE.md §9, with rate limiting (§8), scripted faults
+(the copy in openapi/, see its README) and REFERENCE.md §9, with rate limiting (§8), scripted faults
 (``faults.py``) and request statistics. A small unauthenticated control API under ``/__fake__/``
 lets another process script it. No Django in here: the demo runs it through ``server.py``,
 tests either over real HTTP or in-process with ``httpx.WSGITransport(app=FakeKinsta(...))``.
