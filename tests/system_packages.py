@@ -1,6 +1,7 @@
 """System packages some tests need, from Debian: Chromium, poppler's tools and pango.
 
-A test that needs one says so with ``@pytest.mark.needs("chromium")`` (or a module's ``pytestmark``), or
+A test that needs one says so with ``@pytest.mark.needs("pango")`` (or a module's ``pytestmark``; the
+``browser`` marker implies Chromium), or
 calls ``require("poppler")`` where the need is conditional. On a machine without the package the test is
 skipped with one line naming the Debian package to install; with ``REQUIRE_SYSTEM_PACKAGES=1`` (CI, see
 .ci/run) a missing package fails the test instead, so CI can never pass by skipping.
@@ -84,6 +85,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser"):
+        require("chromium")
     for marker in item.iter_markers("needs"):
         for name in marker.args:
             require(name)

@@ -179,6 +179,7 @@ def test_every_share_route_is_known_to_the_matrix():
             assert name in SHARE, name
 
 
+@pytest.mark.needs("pango")
 def test_staff_never_get_a_server_error(client, world, staff_user):
     client.force_login(staff_user)
     for name, route, _ in all_routes():

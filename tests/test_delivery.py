@@ -188,6 +188,7 @@ def make_schedule(client, *, now: datetime, **fields) -> ReportSchedule:  # type
 FEBRUARY = Period(date(2026, 2, 1), date(2026, 2, 28))
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_a_due_schedule_sends_the_previous_month_once_with_the_pdf(shop):
     schedule = make_schedule(shop, now=utc(2026, 2, 20))
@@ -215,6 +216,7 @@ def test_a_due_schedule_sends_the_previous_month_once_with_the_pdf(shop):
     assert schedule.next_run_at == utc(2026, 4, 1, 5)  # 07:00 in Berlin (CEST)
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_a_late_worker_still_sends_the_intended_period(shop):
     make_schedule(shop, now=utc(2026, 2, 20))
@@ -225,6 +227,7 @@ def test_a_late_worker_still_sends_the_intended_period(shop):
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_a_failed_send_is_retried_and_goes_out_once(shop, monkeypatch, client, staff_user):
     make_schedule(shop, now=utc(2026, 2, 20))
@@ -261,6 +264,7 @@ def test_a_failed_send_is_retried_and_goes_out_once(shop, monkeypatch, client, s
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_a_send_that_keeps_failing_stops_after_the_maximum_attempts(shop, monkeypatch, settings):
     settings.REPORTS_SEND_MAX_ATTEMPTS = 3
@@ -276,6 +280,7 @@ def test_a_send_that_keeps_failing_stops_after_the_maximum_attempts(shop, monkey
     assert "ZeroDivisionError" in send.last_error
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_a_crashed_workers_send_is_taken_over_after_its_lease(shop, settings):
     send, _ = ensure_send(client=shop, period=FEBRUARY, compare="previous", recipients=["a@acme.example"])
@@ -326,6 +331,7 @@ def _in_threads(target, count: int = 2) -> list:  # type: ignore[no-untyped-def]
     return results
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_send_the_report_exactly_once(shop):
     _file_database_or_skip()
@@ -339,6 +345,7 @@ def test_two_workers_at_once_send_the_report_exactly_once(shop):
     assert ReportSchedule.objects.get().next_run_at == utc(2026, 4, 1, 5)
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_delivering_the_same_send_send_it_once(shop):
     _file_database_or_skip()
@@ -348,6 +355,7 @@ def test_two_workers_delivering_the_same_send_send_it_once(shop):
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_the_task_entry_point_runs_the_deliveries(shop):
     from dashboard.tasks import deliver_send
@@ -387,6 +395,7 @@ def test_next_period_for_shows_what_the_next_run_covers(shop):
 # --- Review, staff actions, archive ---------------------------------------------------------------------------
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_with_review_a_draft_waits_for_approval_and_goes_out_as_reviewed(shop, client, staff_user, monkeypatch):
     queued: list[int] = []
@@ -411,6 +420,7 @@ def test_with_review_a_draft_waits_for_approval_and_goes_out_as_reviewed(shop, c
     assert draft.approved_by == staff_user and draft.status == "sent"
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_staff_send_a_past_period_now_and_not_twice(shop, client, staff_user, monkeypatch):
     queued: list[int] = []
@@ -432,6 +442,7 @@ def test_staff_send_a_past_period_now_and_not_twice(shop, client, staff_user, mo
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_staff_resend_the_archived_report_unchanged(shop, client, staff_user):
     send, _ = ensure_send(client=shop, period=FEBRUARY, compare="previous", recipients=["boss@acme.example"])
@@ -444,6 +455,7 @@ def test_staff_resend_the_archived_report_unchanged(shop, client, staff_user):
     assert send.resent_count == 1 and send.status == "sent"
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_the_archive_keeps_the_report_as_sent_after_later_syncs(shop, client):
     from kinsta_sync.models import AnalyticsPoint
@@ -473,6 +485,7 @@ def test_the_archive_keeps_the_report_as_sent_after_later_syncs(shop, client):
     assert f"/clients/acme/reports/{send.pk}/report.pdf" in page
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_client_users_see_sent_reports_only_and_no_staff_actions(shop, client):
     from tests.factories import make_member, make_user
@@ -496,6 +509,7 @@ def test_client_users_see_sent_reports_only_and_no_staff_actions(shop, client):
     assert ReportSend.objects.get().status == "draft"
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_other_clients_ids_are_404_on_every_delivery_url(shop, client, staff_user):
     from tests.factories import make_member, make_user
@@ -542,6 +556,7 @@ def test_the_staff_reports_page_shows_the_schedule_and_the_next_period(shop, cli
 # --- The e-mail ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_the_email_is_white_label_with_headline_numbers_in_english(shop):
     send, _ = ensure_send(client=shop, period=FEBRUARY, compare="previous", recipients=["boss@acme.example"])
@@ -561,6 +576,7 @@ def test_the_email_is_white_label_with_headline_numbers_in_english(shop):
     assert "Kinsta" not in message.subject and "Agency Reports" not in message.body + html
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_the_email_is_in_german_for_a_german_client(shop):
     shop.language = "de"
@@ -579,6 +595,7 @@ def test_the_email_is_in_german_for_a_german_client(shop):
     assert "Fragen? Antworten Sie einfach auf diese E-Mail." in html
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_a_header_injection_in_the_sender_name_is_flattened(shop):
     branding = AgencyBranding.get()
@@ -591,6 +608,7 @@ def test_a_header_injection_in_the_sender_name_is_flattened(shop):
     assert mail.outbox[0].from_email == '"Evil Bcc: victim@example.com" <reports@localhost>'
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_a_send_without_recipients_fails_visibly(shop):
     shop.contact_emails = []
@@ -642,6 +660,7 @@ def test_the_admin_lists_schedules_sends_and_links_and_its_actions_call_the_serv
     assert link.revoked_at is not None
 
 
+@pytest.mark.needs("pango")
 @pytest.mark.django_db
 def test_one_broken_schedule_does_not_hold_up_the_others(shop, monkeypatch):
     other = make_client("Globex", slug="globex", contact_emails=["x@globex.example"], timezone="Europe/Berlin")

@@ -85,6 +85,7 @@ def test_the_link_shows_the_same_numbers_as_the_report_page(client, link, staff_
     assert shared.period == page.period
 
 
+@pytest.mark.needs("pango")
 def test_the_pdf_of_a_shared_report_needs_no_login(client, link):
     response = client.get(f"{share_path(link)}report.pdf")
     assert response.status_code == 200

@@ -38,6 +38,7 @@ def acme(client_a, client_a_user, staff_user, persona_account):
     return client_a
 
 
+@pytest.mark.needs("pango")
 def test_a_client_user_downloads_the_pdf_and_both_csv_files(page, live_server, acme, screenshot_dir):
     login_in_browser(page, live_server, "alice", CLIENT_PASSWORD)
     page.goto(f"{live_server.url}/clients/acme/?period=30d&compare=previous")
