@@ -118,9 +118,9 @@ def bench_pdf(args: argparse.Namespace) -> None:
     from pypdf import PdfReader
 
     from clients.models import Client
-    from dashboard.pdf import render_report_pdf
-    from dashboard.periods import parse_period
-    from dashboard.selectors import client_report, client_today
+    from dashboard.exports.pdf import render_report_pdf
+    from dashboard.reports.periods import parse_period
+    from dashboard.reports.selectors import client_report, client_today
 
     make_client("pdf", sites=args.pdf_sites, days=62, activity=200, hostile=True)
     client = Client.objects.get(slug="pdf")
@@ -149,8 +149,8 @@ def bench_pdf(args: argparse.Namespace) -> None:
     # The two halves on their own (a PDF runs them side by side): where to look when the time grows.
     from django.conf import settings
 
-    from dashboard import charts
-    from dashboard.pdf import chart_renderer, print_figure
+    from dashboard.exports.pdf import chart_renderer, print_figure
+    from dashboard.reports import charts
 
     period, compare = parse_period({"period": "30d"}, today=client_today(client))
     report = client_report(client=client, period=period, compare=compare)

@@ -12,7 +12,7 @@ client, it measures the overview (`/`) and that client's report (`/clients/<slug
 30 before, the default) and prints, for each, against the median time of the bare SQL that computes the
 same totals (sums per environment or client for both periods and the latest disk reading):
 
-- cold: the first request after the data version changed (dashboard.cache: a finished sync run is added
+- cold: the first request after the data version changed (dashboard.reports.cache: a finished sync run is added
   before each sample, as a sync would), so nothing of the page is cached: median time, queries, ratio;
 - warm: the same request again (report data and page fragments from the cache): median time, queries, ratio;
 - selector: the selector alone, uncached.
@@ -360,7 +360,7 @@ def _run(args: argparse.Namespace) -> None:
     from django.db import connection
     from django.test import Client as HttpClient
 
-    from dashboard.periods import parse_period
+    from dashboard.reports.periods import parse_period
     from kinsta_sync.models import AnalyticsPoint, today_utc
 
     # DEBUG=1 only lets the settings load without production secrets; the timed requests run without
@@ -393,7 +393,7 @@ def _run(args: argparse.Namespace) -> None:
     print(f"period: {period.start} to {period.end}, compared with {compare.start} to {compare.end}\n")
 
     from clients.models import Client
-    from dashboard.selectors import agency_overview, client_report
+    from dashboard.reports.selectors import agency_overview, client_report
 
     def get(url: str):  # type: ignore[no-untyped-def]
         def fetch() -> None:

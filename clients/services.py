@@ -321,8 +321,8 @@ def invite_client_user(*, client: Client, email: str, base_url: str, invited_by:
         "username": user.get_username(),
     }
     with translation.override(client.language):
-        subject = "".join(render_to_string("emails/client_invitation_subject.txt", context).splitlines())
-        body = render_to_string("emails/client_invitation.txt", context)
+        subject = "".join(render_to_string("clients/emails/client_invitation_subject.txt", context).splitlines())
+        body = render_to_string("clients/emails/client_invitation.txt", context)
     EmailMessage(subject=subject, body=body, from_email=from_email, to=[user.email], reply_to=reply_to).send()
     logger.info("Invited %s to client %s", user.email, client.slug)
     return user

@@ -1,20 +1,11 @@
-from typing import Any
-
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
-
-
-def _after_migrate(**kwargs: Any) -> None:
-    from dashboard.schedules import ensure_schedules
-
-    # Deploys run migrate: the report delivery schedule is in place right after it.
-    ensure_schedules()
 
 
 class DashboardConfig(AppConfig):
+    """The project package. It is an app only to keep its historical migrations: report schedules, sends and
+    share links were created here before they moved to `dashboard.delivery` (their tables keep their names,
+    see dashboard/migrations/0002 and dashboard/delivery/migrations/0001). It has no models of its own."""
+
     default_auto_field = "django.db.models.BigAutoField"
     name = "dashboard"
-    verbose_name = "Reports"
-
-    def ready(self) -> None:
-        post_migrate.connect(_after_migrate, sender=self)
+    verbose_name = "Agency Reports"

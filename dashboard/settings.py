@@ -43,7 +43,11 @@ INSTALLED_APPS = [
     "axes",
     "kinsta_sync",
     "clients",
+    # The project package (historical migrations only) and one app per capability inside it.
     "dashboard",
+    "dashboard.reports",
+    "dashboard.exports",
+    "dashboard.delivery",
 ]
 
 MIDDLEWARE = [
@@ -182,7 +186,7 @@ KINSTA_SYNC_LEASE_SECONDS = env.int("KINSTA_SYNC_LEASE_SECONDS", default=30 * 60
 # Fernet keys (comma-separated, newest first) that encrypt stored API keys. Empty: derived from SECRET_KEY.
 KINSTA_KEY_ENCRYPTION_KEYS = env.list("KINSTA_KEY_ENCRYPTION_KEYS", default=[])
 
-# --- Report exports, delivery and share links (dashboard.exports, .pdf, .delivery) -------------------------
+# --- Report exports, delivery and share links (dashboard.exports.csv, .pdf, .delivery) -------------------------
 # The Chromium that kaleido drives to turn the PDF's charts into SVG. Without it the PDF still renders, with
 # tables in place of the charts and a note saying so.
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
@@ -224,7 +228,7 @@ else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = 2
 
-# --- Cache (dashboard.cache: report data and rendered report fragments) ----------------------------------
+# --- Cache (dashboard.reports.cache: report data and rendered report fragments) ----------------------------------
 # Every key carries a data version computed from the database on each request, so a per-process cache is
 # correct too (each gunicorn worker warms its own); Redis shares the work between processes and restarts.
 

@@ -25,8 +25,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from clients.models import ClientMembership
-from dashboard.models import ReportSend, ShareLink
-from dashboard.sharing import share_token
+from dashboard.delivery.models import ReportSend, ShareLink
+from dashboard.delivery.sharing import share_token
 from kinsta_sync.models import KinstaAccount, Site
 from tests.factories import make_site
 

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # A PDF whose text is read (pango, then poppler) and a page in the browser (Chromium).
-PDF_TEXT = "tests/test_exports_pdf.py::test_the_cover_carries_agency_and_client_branding_and_pages_are_numbered"
+PDF_TEXT = "tests/exports/test_pdf.py::test_the_cover_carries_agency_and_client_branding_and_pages_are_numbered"
 BROWSER = "tests/browser/test_dashboard_browser.py::test_the_site_page_draws_its_charts"
 
 

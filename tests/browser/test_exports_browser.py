@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.models import ShareLink
-from dashboard.sharing import share_path
+from dashboard.delivery.models import ShareLink
+from dashboard.delivery.sharing import share_path
 from tests.conftest import login_in_browser
 from tests.factories import add_points, make_site
 from tests.personas import CLIENT_PASSWORD, STAFF_PASSWORD, persona_days

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ExportsConfig(AppConfig):
+    """The report as CSV and as a white-label PDF."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "dashboard.exports"
+    label = "exports"
+    verbose_name = "Exports"
