@@ -15,6 +15,7 @@ import asyncio
 import atexit
 import calendar
 import copy
+import html
 import logging
 import os
 import re
@@ -192,10 +193,6 @@ def chart_renderer() -> ChartRenderer:
     return _renderer
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def print_figure(figure: dict[str, Any], *, language: str) -> dict[str, Any]:
     """A page figure restyled for paper: fixed size, print fonts, short legend names, no hover."""
     fig = copy.deepcopy(figure)
@@ -215,7 +212,8 @@ def print_figure(figure: dict[str, Any], *, language: str) -> dict[str, Any]:
         layout.setdefault("xaxis", {})["tickformat"] = "%-d.%-m."
     for trace in fig["data"]:
         if isinstance(trace.get("name"), str):
-            trace["name"] = _shorten(trace["name"], LEGEND_NAME_CHARS)
+            # Names are plotly-escaped (charts.plotly_text): cut the text, not an entity.
+            trace["name"] = charts.plotly_text_shortened(html.unescape(trace["name"]), LEGEND_NAME_CHARS)
         trace.pop("hovertemplate", None)
         if trace.get("type") == "scatter":
             # Markers are for pointing at a day on screen; on paper they are hundreds of extra shapes

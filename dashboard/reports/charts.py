@@ -60,8 +60,24 @@ def _separators() -> str:
     return f"{formats.get_format('DECIMAL_SEPARATOR')}{formats.get_format('THOUSAND_SEPARATOR')}"
 
 
+def plotly_text(text: str) -> str:
+    """`text` as plotly shows it literally.
+
+    plotly.js reads a few HTML tags in trace names, titles and hover text (`<a href>`, `<span style>`,
+    `<b>`, `<br>`) and decodes `&lt;`, `&gt;` and `&amp;`. A site named `<a href="https://evil.example">`
+    would become a link in the client's legend and PDF, so every string from Kinsta or the agency passes
+    through here: with `&`, `<` and `>` as entities it shows exactly as written.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plotly_text_shortened(text: str, limit: int) -> str:
+    """`plotly_text()` of `text` cut to `limit` characters (cut first, so no entity is ever cut in half)."""
+    return plotly_text(text if len(text) <= limit else text[: limit - 1].rstrip() + "…")
+
+
 def _legend_name(name: str) -> str:
-    return name if len(name) <= LEGEND_CHARS else name[: LEGEND_CHARS - 1].rstrip() + "…"
+    return plotly_text_shortened(name, LEGEND_CHARS)
 
 
 def _fit_legend(layout: dict[str, Any], traces: int) -> None:
@@ -88,14 +104,19 @@ def _short_date(day: date) -> str:
 
 def _layout(*, title: str, y_title: str, bytes_axis: bool = False, stacked: bool = False) -> dict[str, Any]:
     layout: dict[str, Any] = {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        "title": {"text": plotly_text(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
         "separators": _separators(),
         "margin": {"l": 56, "r": 16, "t": 48, "b": 40},
         "height": PLOT_HEIGHT + 60 + LEGEND_ROW * 2,
         "hovermode": "x unified",
         "legend": {"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0},
         "xaxis": {"type": "date", "tickformat": "%d %b", "hoverformat": "%x", "fixedrange": True},
-        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero", "fixedrange": True, "tickformat": "~s"},
+        "yaxis": {
+            "title": {"text": plotly_text(y_title)},
+            "rangemode": "tozero",
+            "fixedrange": True,
+            "tickformat": "~s",
+        },
         "plot_bgcolor": "#ffffff",
         "paper_bgcolor": "#ffffff",
         "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "color": "#1d2330"},
@@ -169,7 +190,7 @@ def _mark_gaps(layout: dict[str, Any], days: Sequence[date], total: Series) -> N
                 "y": 1,
                 "yref": "paper",
                 "yanchor": "top",
-                "text": gettext("no data"),
+                "text": plotly_text(gettext("no data")),
                 "showarrow": False,
                 "font": {"size": 11, "color": "#5b6475"},
             }
@@ -179,7 +200,7 @@ def _mark_gaps(layout: dict[str, Any], days: Sequence[date], total: Series) -> N
 def _empty(layout: dict[str, Any]) -> None:
     layout["annotations"].append(
         {
-            "text": gettext("No data for this period"),
+            "text": plotly_text(gettext("No data for this period")),
             "xref": "paper",
             "yref": "paper",
             "x": 0.5,
@@ -237,7 +258,7 @@ def _comparison_line(report: Analytics, metric: str, *, bytes_: bool = False) ->
     n = len(report.days)
     aligned = list(values[:n]) + [None] * max(0, n - len(values))
     labels = [_short_date(day) for day in report.compare_days[:n]] + [""] * max(0, n - len(values))
-    name = gettext("%(start)s to %(end)s (comparison)") % {
+    name = plotly_text(gettext("%(start)s to %(end)s (comparison)")) % {
         "start": _short_date(compare.start),
         "end": _short_date(compare.end),
     }

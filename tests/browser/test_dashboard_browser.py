@@ -188,3 +188,39 @@ def test_the_sync_page_follows_a_running_sync(page, live_server, agency_data, sc
     page.get_by_role("button", name="Sync now").click()
     assert page.get_by_text("is queued").is_visible()
     assert Client.objects.count() == 2
+
+
+PLOTLY_MARKUP = ['<a href="https://evil.example">Invoice overdue</a>', '<span style="font-size:80px">HUGE</span>']
+
+
+def test_markup_in_site_names_shows_literally_in_the_charts_of_the_report_and_the_share_page(
+    page, live_server, screenshot_dir
+):
+    from dashboard.delivery.sharing import create_share_link, share_path
+    from tests.factories import make_account
+
+    account = make_account()
+    client = make_client("Markup", slug="markup")
+    sites = [make_site(account, name=f"m{i}", display_name=name) for i, name in enumerate(PLOTLY_MARKUP)]
+    for i, site in enumerate(sites):
+        add_points(site.live, metric="visits", days={day: 50 + i for day in persona_days()[-20:]})
+    assign(sites, client)
+    staff = get_user_model().objects.create_user("staff", password=STAFF_PASSWORD, is_staff=True)
+    link = create_share_link(client=client, query={"period": "30d"}, days=7, created_by=staff)
+
+    def check_legend() -> None:
+        page.wait_for_selector("#chart-visits .main-svg")
+        legend = page.locator("#chart-visits .legendtext").all_text_contents()
+        assert '<a href="https://evil.example">Invoice…' in legend  # cut to 40 characters, shown as written
+        assert '<span style="font-size:80px">HUGE</span>' in legend
+        # No link and no styled span was made of a name anywhere in the charts.
+        assert page.locator(".plot-container a").count() == 0
+        assert page.locator(".plot-container [style*='80px']").count() == 0
+
+    login_in_browser(page, live_server, "staff", STAFF_PASSWORD)
+    page.goto(f"{live_server.url}/clients/markup/?period=30d")
+    check_legend()
+    page.screenshot(path=str(screenshot_dir / "dashboard-report-markup-names.png"), full_page=True)
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}{share_path(link)}")
+    check_legend()

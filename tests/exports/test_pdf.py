@@ -19,7 +19,7 @@ from dashboard.exports.pdf import ChartError, chart_renderer, render_report_pdf,
 from dashboard.reports.periods import Period, comparison_period
 from dashboard.reports.selectors import client_report
 from dashboard.reports.templatetags.reports import format_bytes, format_count
-from kinsta_sync.models import ActivityLogEntry
+from kinsta_sync.models import ActivityLogEntry, Site
 from tests.factories import add_points, assign, make_account, make_client, make_site
 from tests.pdf_text import pdf_pages_text, pdf_text
 from tests.system_packages import CHROMIUM_PATH, require
@@ -205,6 +205,7 @@ def test_charts_that_fail_while_the_document_waits_for_them_give_tables(hostile,
 def test_with_chromium_the_charts_are_vector_svg(hostile, settings):
     needs_chromium()
     settings.CHROMIUM_PATH = CHROMIUM
+    Site.objects.filter(name="h0").update(display_name='<a href="https://evil.example">Pay</a>')
     _report, pdf = render(hostile, last_30_days())
     assert pdf.charts_drawn, pdf.chart_error
     text = flat(text_of(pdf.content))
@@ -213,6 +214,14 @@ def test_with_chromium_the_charts_are_vector_svg(hostile, settings):
     assert "Visits per day (live sites)" in text
     assert "Bandwidth per day (live sites)" in text
     reader = PdfReader(io.BytesIO(pdf.content))
+    # A site named like a link is text in the legend, never a link annotation (plotly reads <a href>).
+    assert '<a href="https://evil.example">Pay' in text
+    links = [
+        annotation.get_object().get("/A", {}).get("/URI")
+        for page in reader.pages
+        for annotation in page.get("/Annots") or []
+    ]
+    assert not any("evil.example" in str(uri) for uri in links), links
     # The only raster images are small: the logo and colour emoji glyphs, never a chart.
     widths = [image.image.width for page in reader.pages for image in page.images]
     assert widths and max(widths) < 300

@@ -43,7 +43,7 @@ def report():
 def test_visits_are_stacked_by_site_with_the_comparison_overlaid(report):
     figure = charts.visits_by_site(report)
     bars = [t for t in figure["data"] if t["type"] == "bar"]
-    assert [t["name"] for t in bars] == ["Shop <b>", "Blog"]  # biggest first; escaping is the browser's job
+    assert [t["name"] for t in bars] == ["Shop &lt;b&gt;", "Blog"]  # biggest first; escaped for plotly
     assert bars[0]["y"] == [10, 20, None, None, 50, 60, 70]
     assert figure["layout"]["barmode"] == "stack"
     (line,) = [t for t in figure["data"] if t["type"] == "scatter"]
@@ -138,3 +138,31 @@ def test_a_site_keeps_its_colour_across_charts_and_long_names_are_cut_in_legends
     assert visits["Big"] == charts.PALETTE[0]
     (long_name,) = [name for name in visits if name.startswith("Small")]
     assert len(long_name) == charts.LEGEND_CHARS and long_name.endswith("…")
+
+
+MARKUP_NAMES = [
+    '<a href="https://evil.example">Pay</a>',
+    '<span style="x:y">B</span>&<b>b</b>',
+]
+
+
+def test_names_from_kinsta_reach_plotly_escaped_so_they_show_literally():
+    """plotly reads <a href>, <span style> and <b> in trace names: every string it gets is escaped."""
+    account = make_account()
+    client = make_client("Markup")
+    sites = [make_site(account, name=f"m{i}", display_name=name) for i, name in enumerate(MARKUP_NAMES)]
+    for site in sites:
+        add_points(site.live, metric="visits", days=series([5] * 7))
+        add_points(site.live, metric="disk_usage", days=series([5] * 7))
+    assign(sites, client)
+    report = client_report(client=client, period=PERIOD, compare=comparison_period(PERIOD, "previous"))
+    site = site_report(client=client, site_id=sites[0].id, period=PERIOD, compare=None)
+    figures = [figure for chart in charts.client_charts(report) for figure in [chart["figure"]]]
+    figures += [chart["figure"] for chart in charts.site_charts(site)]
+    names = [trace["name"] for figure in figures for trace in figure["data"]]
+    assert "&lt;a href=\"https://evil.example\"&gt;Pay&lt;/a&gt;" in names
+    assert "&lt;span style=\"x:y\"&gt;B&lt;/span&gt;&amp;&lt;b&gt;b&lt;/b&gt;" in names
+    texts = json.dumps([figure["layout"] for figure in figures]) + json.dumps(names)
+    assert "<a" not in texts and "<span" not in texts and "<b>" not in texts
+    # Cut names never end inside an entity.
+    assert charts.plotly_text_shortened("<" * 50, 10) == "&lt;" * 9 + "…"
