@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
@@ -38,13 +39,30 @@ _DAILY_COLUMN = {VISITS: 4, BANDWIDTH: 5, CDN_BANDWIDTH: 6, DISK_USAGE: 7}
 # Rows fetched per round trip; the peak memory of an export is about this many small tuples.
 CHUNK_SIZE = 5000
 
-# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection")...
+_FORMULA_STARTS = ("=", "+", "-", "@")
+# ...and so does a cell starting with a control character, or one of them after the blanks, invisible marks
+# and full-width forms (U+FF1D = and its kin) that spreadsheets trim or fold on import.
+_CONTROL_STARTS = ("\t", "\r", "\n")
+
+
+def _as_a_spreadsheet_reads_it(value: str) -> str:
+    folded = unicodedata.normalize("NFKC", value)  # full-width U+FF1D becomes =, NBSP a space
+    start = 0
+    while start < len(folded) and (folded[start].isspace() or unicodedata.category(folded[start]) == "Cf"):
+        start += 1
+    return folded[start:]
 
 
 def neutralise(value: Any) -> Any:
-    """A string cell that cannot run as a formula: a leading ' when it starts like one. Numbers pass."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    """A string cell that cannot run as a formula: a leading ' when a spreadsheet could read it as one.
+
+    Numbers pass untouched. Text starting with a control character, or with = + - @ after any blanks
+    (space, NBSP, other Unicode spaces), invisible marks or in full-width form, gets the quote.
+    """
+    if isinstance(value, str) and (
+        value.startswith(_CONTROL_STARTS) or _as_a_spreadsheet_reads_it(value).startswith(_FORMULA_STARTS)
+    ):
         return "'" + value
     return value
 

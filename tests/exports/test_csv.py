@@ -71,10 +71,20 @@ def parse(response) -> list[list[str]]:
 
 
 def test_it_neutralises_cells_that_start_like_a_formula():
-    for value in ("=1+1", "+1", "-1", "@A1", "\tx", "\rx"):
+    for value in ("=1+1", "+1", "-1", "@A1", "\tx", "\rx", "\nx"):
         assert neutralise(value) == "'" + value
-    for value in ("plain", "1+1", "Ünïcödé", "", " =x"):
+    for value in ("plain", "1+1", "Ünïcödé", "", "a =x", "x=1", "\uff11\uff12\uff13", "e-mail"):
         assert neutralise(value) == value
+    assert neutralise(-5) == -5  # numbers are never touched
+
+
+def test_it_neutralises_what_a_spreadsheet_evaluates_after_trimming_blanks_and_folding_full_width():
+    # Blanks a spreadsheet trims on import: space, NBSP, other Unicode spaces; invisible marks; full width.
+    for value in (
+        " =1+1", "  +1", "\u00a0=HYPERLINK(\"http://evil.example\")", "\u2003@SUM(A1)", "\u3000-1",
+        "\u200b=1", "\ufeff=1", "\uff1d1+1", "\uff0b1", "\uff0d1", "\uff20A1", " \u00a0 \uff1dcmd",
+    ):  # fmt: skip
+        assert neutralise(value) == "'" + value, repr(value)
     assert neutralise(-5) == -5  # numbers are never touched
 
 
