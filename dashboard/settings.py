@@ -155,6 +155,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_HTTPS_PROXY", default=False) else None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers check health over plain HTTP inside the network: /healthz answers there instead of a 301.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -167,6 +169,9 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="reports@localhost")
 
 # --- Kinsta ----------------------------------------------------------------------------------------------
+# /healthz shows sync details to staff and to monitors sending "Authorization: Bearer <HEALTHZ_TOKEN>".
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
+
 KINSTA_API_URL = env.str("KINSTA_API_URL", default="https://api.kinsta.com/v2")
 # When both are set, an account for this company is created or updated at start-up (kinsta_sync.apps).
 KINSTA_API_KEY = env.str("KINSTA_API_KEY", default="")

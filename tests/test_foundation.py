@@ -127,19 +127,37 @@ class TestSettings:
 
 @pytest.mark.django_db
 class TestHealthz:
-    def test_it_answers_without_login_with_the_database_state(self, client):
+    def test_anonymous_callers_get_the_status_only(self, client, account):
+        run_sync(account=account, steps=("validate",))
         response = client.get("/healthz")
 
         assert response.status_code == 200
-        assert response.json() == {"database": "ok", "accounts": []}
+        assert response.json() == {"status": "ok"}
+        assert account.company_id not in response.content.decode()
 
-    def test_it_reports_the_age_of_the_last_successful_sync(self, client, account):
+    def test_staff_get_the_age_of_the_last_successful_sync(self, client, account, staff_user):
         run_sync(account=account, steps=("validate",))
+        client.force_login(staff_user)
 
         body = client.get("/healthz").json()
 
+        assert body["status"] == "ok" and body["database"] == "ok"
         assert body["accounts"][0]["company_id"] == account.company_id
         assert 0 <= body["accounts"][0]["last_success_age_seconds"] < 60
+
+    def test_a_monitor_with_the_configured_token_gets_the_details(self, client, account, settings):
+        settings.HEALTHZ_TOKEN = "monitor-secret"
+        run_sync(account=account, steps=("validate",))
+
+        assert "accounts" in client.get("/healthz", headers={"Authorization": "Bearer monitor-secret"}).json()
+        assert client.get("/healthz", headers={"Authorization": "Bearer wrong"}).json() == {"status": "ok"}
+        settings.HEALTHZ_TOKEN = ""
+        assert client.get("/healthz", headers={"Authorization": "Bearer "}).json() == {"status": "ok"}
+
+    def test_plain_http_health_checks_are_not_redirected(self, client, settings):
+        settings.SECURE_SSL_REDIRECT = True
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/login/").status_code == 301
 
 
 def _all_paths(resolver: URLResolver, prefix: str = "") -> list[str]:
