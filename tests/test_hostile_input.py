@@ -125,6 +125,9 @@ def test_the_pdf_and_the_email_render_the_names_as_text(hostile_client, mailoutb
     assert_inert_html(html, "e-mail HTML")
     assert '<script>alert("client")</script>' in message.body  # the text part shows the name as text
     assert "\n" not in message.subject
+    # The subject is plain text: the name as written, no HTML entities.
+    assert message.subject.startswith('Website report for <script>alert("client")</script>')
+    assert "&lt;" not in message.subject and "&quot;" not in message.subject
 
 
 @pytest.mark.parametrize(
