@@ -105,7 +105,7 @@ def test_a_fault_is_recorded_loses_nothing_and_heals(case, account, agency, fake
     # Nothing stored before the fault is lost or changed to a wrong value.
     after = stored_points()
     assert all(after.get(key) == value for key, value in before.items())
-    # A list that failed to parse completely never marks sites removed.
+    # A fault never marks a site removed: a broken list, or an item without a readable id, stops the marking.
     assert set(Site.objects.filter(removed_at__isnull=True).values_list("kinsta_id", flat=True)) == sites_before
 
     healed = run_sync(account=account)
