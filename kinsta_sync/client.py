@@ -4,7 +4,9 @@
   mapping of HTTP failures to ``KinstaError`` subclasses and JSON decoding.
 * Responses are parsed once, here, into the pydantic models of ``kinsta_sync.types``. List endpoints
   validate the envelope first (a broken envelope raises) and then each item (a broken item is reported in
-  ``Parsed.errors`` while the good ones are kept).
+  ``Parsed.errors`` while the good ones are kept, with the item's id when that much could be read). A
+  site's labels are read one by one: an unreadable label is dropped and reported in ``Parsed.warnings``,
+  and its site is kept.
 * The API key is only ever placed in the httpx ``Authorization`` header. It never appears in logs, reprs
   or exception messages; logs name the method and the path *template* (``GET /sites/{site_id}``).
 
@@ -17,6 +19,7 @@ import email.utils
 import logging
 import math
 import random
+import reprlib
 import threading
 import time
 from collections import deque
@@ -27,7 +30,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kinsta_sync.types import (
     ActivityEntry,
@@ -43,6 +46,8 @@ from kinsta_sync.types import (
     Environment,
     EnvironmentsEnvelope,
     KeyValidation,
+    KinstaId,
+    Label,
     Region,
     RegionsEnvelope,
     Site,
@@ -79,6 +84,7 @@ __all__ = [
     "parse_users",
     "parse_validation",
     "reset_limiters",
+    "safe_value",
 ]
 
 logger = logging.getLogger("kinsta_sync.client")
@@ -136,7 +142,8 @@ class KinstaResponseError(KinstaError):
     """The body is not JSON, or lacks a required field, or holds a non-numeric value.
 
     Not retried: the same request would most likely get the same body. ``field`` is the JSON path of the
-    first problem, e.g. ``company.sites[3].id``.
+    first problem, e.g. ``company.sites[3].id``. ``item_id`` is the id of the list item the problem is in,
+    when that id itself could be read (a site with a broken environment still names its site).
     """
 
     def __init__(
@@ -147,17 +154,30 @@ class KinstaResponseError(KinstaError):
         status: int | None = None,
         field: str | None = None,
         permanent: bool = True,
+        item_id: str | None = None,
     ) -> None:
         super().__init__(message, endpoint=endpoint, status=status, permanent=permanent)
         self.field = field
+        self.item_id = item_id
 
 
 @dataclass(frozen=True)
 class Parsed(Generic[T]):
-    """Result of a list endpoint parsed item by item: bad items are reported, the good ones kept."""
+    """Result of a list endpoint parsed item by item: bad items are reported, the good ones kept.
+
+    ``errors``: items that could not be read at all (each with ``item_id`` when the id was readable).
+    ``warnings``: parts of kept items that could not be read and were left out, e.g. a site's unreadable
+    label (``item_id`` names the kept item, so its stored data for that part can be left alone).
+    """
 
     items: list[T]
     errors: list[KinstaResponseError] = field(default_factory=list)
+    warnings: list[KinstaResponseError] = field(default_factory=list)
+
+    @property
+    def unidentified(self) -> list[KinstaResponseError]:
+        """The bad items whose id could not be read: with any of these, nobody knows what is missing."""
+        return [error for error in self.errors if error.item_id is None]
 
 
 @dataclass(frozen=True)
@@ -188,17 +208,49 @@ class ClientStats:
 # --- parsing ------------------------------------------------------------------------------------------
 
 
+# A value shown in an error: short, one line, control and bidi characters escaped (repr does that), so a
+# hostile body cannot flood the run's error list or rewrite a log line.
+_VALUE_REPR = reprlib.Repr()
+_VALUE_REPR.maxstring = _VALUE_REPR.maxother = 60
+_VALUE_REPR.maxlist = _VALUE_REPR.maxdict = _VALUE_REPR.maxtuple = 4
+_VALUE_REPR.maxlevel = 2
+_ID = TypeAdapter(KinstaId)
+_NO_VALUE = object()
+
+
+def safe_value(value: Any, limit: int = 120) -> str:
+    """``value`` as a short, escaped ``repr`` for an error message."""
+    text = _VALUE_REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _validation_error(
-    endpoint: str, exc: ValidationError, *, prefix: str = "", status: int | None = None
+    endpoint: str,
+    exc: ValidationError,
+    *,
+    prefix: str = "",
+    status: int | None = None,
+    item_id: str | None = None,
+    item: Any = _NO_VALUE,
 ) -> KinstaResponseError:
-    # Only loc and msg are used: pydantic's ``input`` could echo arbitrary response data into logs.
-    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    """The first problem of ``exc`` as an error naming the endpoint, the JSON path and the value.
+
+    pydantic's own rendering would echo whole inputs; values go through safe_value() instead. The bad
+    value is shown except for a missing field (its "input" is the whole parent object; the path says what
+    is missing) and for our own validators' messages, which name it already; ``item``, when given, is
+    shown instead (a small object such as a label, where the whole item is the useful context).
+    """
+    errors = exc.errors(include_url=False, include_context=False)
     first = errors[0]
     path = format_loc(first["loc"], prefix)
     message = f"{endpoint}: {path}: {first['msg']}"
+    if item is not _NO_VALUE:
+        message += f" (value: {safe_value(item)})"
+    elif first["type"] not in ("missing", "value_error"):
+        message += f" (value: {safe_value(first.get('input'))})"
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more)"
-    return KinstaResponseError(message, endpoint=endpoint, status=status, field=path)
+    return KinstaResponseError(message, endpoint=endpoint, status=status, field=path, item_id=item_id)
 
 
 def _validate(endpoint: str, model: type[M], doc: Any, *, prefix: str = "", status: int | None = None) -> M:
@@ -208,8 +260,27 @@ def _validate(endpoint: str, model: type[M], doc: Any, *, prefix: str = "", stat
         raise _validation_error(endpoint, exc, prefix=prefix, status=status) from None
 
 
+def _readable_id(raw: Any, path: tuple[str, ...]) -> str | None:
+    """The id of a raw list item at ``path`` (("id",), or ("user", "id") for users), if it can be read."""
+    node = raw
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    try:
+        return _ID.validate_python(node)
+    except ValidationError:
+        return None
+
+
 def _parse_items(
-    endpoint: str, prefix: str, model: type[M], raw_items: list[Any], *, status: int | None = None
+    endpoint: str,
+    prefix: str,
+    model: type[M],
+    raw_items: list[Any],
+    *,
+    status: int | None = None,
+    id_path: tuple[str, ...] = ("id",),
 ) -> tuple[list[M], list[KinstaResponseError]]:
     items: list[M] = []
     errors: list[KinstaResponseError] = []
@@ -217,10 +288,50 @@ def _parse_items(
         try:
             items.append(model.model_validate(raw))
         except ValidationError as exc:
-            error = _validation_error(endpoint, exc, prefix=f"{prefix}[{index}]", status=status)
+            error = _validation_error(
+                endpoint, exc, prefix=f"{prefix}[{index}]", status=status, item_id=_readable_id(raw, id_path)
+            )
             logger.warning("%s", error)
             errors.append(error)
     return items, errors
+
+
+# Both spellings of a site's labels, in the order Site.labels' AliasChoices prefers them (REFERENCE §4.1).
+_LABEL_KEYS = ("siteLabels", "site_labels")
+
+
+def _parse_site(endpoint: str, prefix: str, raw: Any) -> tuple[Site, list[KinstaResponseError]]:
+    """One ``GET /sites`` item; its labels one by one, so an unreadable label costs only itself.
+
+    Raises ``ValidationError`` when the site itself cannot be read. Returns the site with the labels that
+    could be read, and a warning for each one that could not (or for a labels value that is not a list).
+    """
+    key = next((k for k in _LABEL_KEYS if isinstance(raw, Mapping) and k in raw), None)
+    if key is None:
+        return Site.model_validate(raw), []
+    site = Site.model_validate({k: v for k, v in raw.items() if k not in _LABEL_KEYS})
+    raw_labels = raw[key]
+    if raw_labels is None:  # null is "no labels", as for the other optional arrays
+        return site, []
+    path = f"{prefix}.{key}"
+    if not isinstance(raw_labels, list):
+        warning = KinstaResponseError(
+            f"{endpoint}: {path}: expected a list of labels (value: {safe_value(raw_labels)})",
+            endpoint=endpoint,
+            field=path,
+            item_id=site.id,
+        )
+        return site, [warning]
+    labels: list[Label] = []
+    warnings: list[KinstaResponseError] = []
+    for index, raw_label in enumerate(raw_labels):
+        try:
+            labels.append(Label.model_validate(raw_label))
+        except ValidationError as exc:
+            warnings.append(
+                _validation_error(endpoint, exc, prefix=f"{path}[{index}]", item_id=site.id, item=raw_label)
+            )
+    return site.model_copy(update={"labels": labels}), warnings
 
 
 def parse_validation(doc: Any, *, endpoint: str = "GET /validate") -> KeyValidation:
@@ -229,8 +340,23 @@ def parse_validation(doc: Any, *, endpoint: str = "GET /validate") -> KeyValidat
 
 def parse_sites(doc: Any, *, endpoint: str = "GET /sites") -> Parsed[Site]:
     envelope = _validate(endpoint, SitesEnvelope, doc)
-    items, errors = _parse_items(endpoint, "company.sites", Site, envelope.company.sites)
-    return Parsed(items, errors)
+    items: list[Site] = []
+    errors: list[KinstaResponseError] = []
+    warnings: list[KinstaResponseError] = []
+    for index, raw in enumerate(envelope.company.sites):
+        prefix = f"company.sites[{index}]"
+        try:
+            site, site_warnings = _parse_site(endpoint, prefix, raw)
+        except ValidationError as exc:
+            error = _validation_error(endpoint, exc, prefix=prefix, item_id=_readable_id(raw, ("id",)))
+            logger.warning("%s", error)
+            errors.append(error)
+            continue
+        for warning in site_warnings:
+            logger.warning("%s (label left out, site kept)", warning)
+        items.append(site)
+        warnings += site_warnings
+    return Parsed(items, errors, warnings)
 
 
 def parse_site_detail(doc: Any, *, endpoint: str = "GET /sites/{site_id}") -> SiteDetail:
@@ -279,7 +405,9 @@ def parse_usage(doc: Any, kind: str, *, endpoint: str | None = None) -> int:
 def parse_users(doc: Any, *, endpoint: str = "GET /company/{id}/users") -> Parsed[CompanyUser]:
     envelope = _validate(endpoint, UsersEnvelope, doc)
     # Each list item wraps the user in a "user" object (REFERENCE §3.2).
-    wrapped, errors = _parse_items(endpoint, "company.users", CompanyUserItem, envelope.company.users)
+    wrapped, errors = _parse_items(
+        endpoint, "company.users", CompanyUserItem, envelope.company.users, id_path=("user", "id")
+    )
     return Parsed([item.user for item in wrapped], errors)
 
 

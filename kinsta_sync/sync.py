@@ -390,7 +390,19 @@ def sync_sites(ctx: _Context) -> None:
     # Reference: REFERENCE.md §4.1 — one call returns every site with its full environments.
     parsed = ctx.client.list_sites()
     for error in parsed.errors:
-        ctx.record_error(STEP_SITES, error)
+        ctx.record_error(STEP_SITES, error, item=error.item_id or "")
+    # A label that could not be read is recorded like a site that could not be read: it fails the step, so
+    # the run ends "partial" and asks for a look. The site itself is stored (it costs only the label), but
+    # the mapping rules assign sites by label: a new site missing a label may stay unmapped, or match a
+    # rule of lower priority and go to the wrong client. That deserves more than a line in a log.
+    for warning in parsed.warnings:
+        ctx.record_error(STEP_SITES, warning, item=warning.item_id or "")
+    # Sites some of whose labels could not be read: their stored label pairs stay (a label Kinsta sent in
+    # a shape we cannot read has not been removed from the site); the readable ones are added.
+    partly_read = {warning.item_id for warning in parsed.warnings if warning.item_id}
+    # Site items that could not be read but whose id could: Kinsta still lists them, so they are neither
+    # updated nor marked removed, and neither are their environments (which could not be read either).
+    unread_ids = {error.item_id for error in parsed.errors if error.item_id}
     account, now = ctx.account, timezone.now()
 
     with transaction.atomic():
@@ -447,7 +459,8 @@ def sync_sites(ctx: _Context) -> None:
             Through.objects.bulk_create(
                 [Through(site_id=s, sitelabel_id=label) for s, label in wanted - stored_pairs], ignore_conflicts=True
             )
-        stale = stored_pairs - wanted
+        keep_pairs_of = {site_pk[site_id] for site_id in partly_read if site_id in site_pk}
+        stale = {(s, label) for s, label in stored_pairs - wanted if s not in keep_pairs_of}
         if stale:
             stale_q = Q()
             for s, label in stale:
@@ -499,10 +512,11 @@ def sync_sites(ctx: _Context) -> None:
             on_create={"first_seen_at": now},
         )
 
-        # Whatever Kinsta no longer lists is marked removed, never deleted. Only when the list parsed
-        # completely: a site missing because its entry was malformed has not left Kinsta.
-        if not parsed.errors:
-            seen_sites = [s.id for s in parsed.items]
+        # Whatever Kinsta no longer lists is marked removed, never deleted. A malformed item whose id could
+        # be read still counts as listed (see unread_ids); only when some bad item has no readable id is
+        # nothing marked: that item could be any stored site, and it has not left Kinsta.
+        if not parsed.unidentified:
+            seen_sites = [s.id for s in parsed.items] + sorted(unread_ids)
             counts.removed += (
                 Site.objects.filter(account=account, removed_at__isnull=True)
                 .exclude(kinsta_id__in=seen_sites)
@@ -511,6 +525,7 @@ def sync_sites(ctx: _Context) -> None:
             env_counts.removed += (
                 Environment.objects.filter(site__account=account, removed_at__isnull=True)
                 .exclude(kinsta_id__in=[e.id for _, e in incoming_envs])
+                .exclude(site__kinsta_id__in=unread_ids)
                 .update(removed_at=now)
             )
 
@@ -519,7 +534,7 @@ def sync_users(ctx: _Context) -> None:
     # Reference: REFERENCE.md §3.2.
     parsed = ctx.client.list_users()
     for error in parsed.errors:
-        ctx.record_error(STEP_USERS, error)
+        ctx.record_error(STEP_USERS, error, item=error.item_id or "")
     account = ctx.account
     stored = {
         row["kinsta_id"]: row
@@ -546,10 +561,13 @@ def sync_users(ctx: _Context) -> None:
             unique_fields=["account", "kinsta_id"],
             on_create={"account": account},
         )
-        if not parsed.errors:
+        # As for sites: a malformed entry whose id could be read is still listed; one without a readable
+        # id could be anybody, so then nobody is marked removed.
+        if not parsed.unidentified:
+            listed = [u.id for u in parsed.items] + [e.item_id for e in parsed.errors if e.item_id]
             counts.removed += (
                 CompanyUser.objects.filter(account=account, removed_at__isnull=True)
-                .exclude(kinsta_id__in=[u.id for u in parsed.items])
+                .exclude(kinsta_id__in=listed)
                 .update(removed_at=timezone.now())
             )
 

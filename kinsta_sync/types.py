@@ -8,6 +8,14 @@ the ones a report needs; everything else has a default so that the short environ
 Envelope models (``*Envelope``) describe only the wrapper of each response. List items are typed as ``Any``
 there and validated one by one by the client, so one malformed site is reported without losing the others.
 
+Liberal where the document does not pin a thing down or real clients disagree (shared/STYLE.md 5.3): every
+id is a ``KinstaId`` (a string or an integer, kept as text: public clients recorded label ids as numbers
+against the live API although the document says string), integer ids an ``IntId``, every timestamp a
+``Timestamp`` (each form REFERENCE §1.5 lists), names and other free text ``Text`` (a number is kept as its
+digits), and no field is a Literal or an enum, so a value Kinsta adds tomorrow is kept as text. Strict where
+a wrong guess would store a wrong number: analytics and usage values (``NumericInt`` rejects "n/a"), booleans
+(pydantic's bool rejects "n/a"), versions (6.10 sent as a JSON number would read "6.1").
+
 Plain Python: no Django imports (shared/STYLE.md 5.2).
 Reference for every shape: shared/kinsta-api/REFERENCE.md (cited per model as "REFERENCE §x.y").
 """
@@ -15,11 +23,12 @@ Reference for every shape: shared/kinsta-api/REFERENCE.md (cited per model as "R
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AliasChoices, AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasChoices, AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
     "ActivityEntry",
@@ -86,36 +95,98 @@ def _numeric_to_int(value: Any) -> Any:
     raise ValueError(f"expected a number, got {type(value).__name__}")
 
 
-def _epoch_ms_to_datetime(value: Any) -> Any:
-    """Epoch milliseconds (a JSON number, or a digit string for /validate) -> aware UTC datetime.
-
-    REFERENCE §1.5: activity-log ``created_at`` is a number, ``/validate`` ``expires_at`` a string.
-    Converted explicitly: pydantic's own heuristic would read small values as seconds.
-    """
-    if value is None or isinstance(value, datetime):
-        return value
-    if isinstance(value, bool):
-        raise ValueError(f"expected epoch milliseconds, got {value!r}")
-    if isinstance(value, str):
-        try:
-            value = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"expected epoch milliseconds, got {value[:40]!r}") from None
-    if isinstance(value, int | float | Decimal):
-        try:
-            return datetime.fromtimestamp(float(value) / 1000, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            raise ValueError(f"epoch milliseconds out of range: {value}") from None
-    raise ValueError(f"expected epoch milliseconds, got {type(value).__name__}")
+_EPOCH_MS_TEXT = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+_DIGITS = re.compile(r"[0-9]+")
+# Integer ids are stored in a BIGINT column: one out of that range would fail its whole batch, not itself.
+_MAX_INT_ID = 2**63 - 1
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    # ISO strings from Kinsta carry "Z"; a naive one is taken as UTC rather than local time.
-    if value is None:
-        return None
+def _epoch_ms(value: int | float | Decimal) -> datetime:
+    # Converted explicitly: pydantic's own heuristic would read small values as seconds.
+    try:
+        return datetime.fromtimestamp(float(value) / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"epoch milliseconds out of range: {value}") from None
+
+
+def _as_utc(value: datetime) -> datetime:
+    # A naive time from Kinsta is taken as UTC rather than as this server's local time.
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def _to_timestamp(value: Any) -> Any:
+    """Any timestamp form REFERENCE §1.5 lists -> an aware UTC datetime.
+
+    * epoch milliseconds as a JSON number (activity-log ``created_at``, 1665382600770) or as a digit
+      string (``/validate`` ``expires_at``, "1704081600000");
+    * ISO-8601 with "Z" (``api_keys[].expires_at``, "2028-08-21T08:15:21.872Z"), with an offset, or naive
+      (read as UTC).
+
+    One type for every ``created_at`` and ``expires_at``: the form is documented per endpoint and the
+    sources disagree on how faithfully, and a client that guessed wrong would lose the whole item over a
+    format. Epoch *seconds* are not guessed: the document says milliseconds, and a guess would store a
+    date in 1970 or in the year 50000.
+    """
+    if isinstance(value, datetime):
+        return _as_utc(value)
+    if isinstance(value, bool):
+        raise ValueError(f"expected a timestamp, got {value!r}")
+    if isinstance(value, int | float):
+        return _epoch_ms(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _EPOCH_MS_TEXT.fullmatch(text):
+            return _epoch_ms(Decimal(text))
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"expected epoch milliseconds or an ISO-8601 time, got {value[:40]!r}") from None
+        return _as_utc(parsed)
+    raise ValueError(f"expected a timestamp, got {type(value).__name__}")
+
+
+def _to_id(value: Any) -> Any:
+    """An opaque id -> its text.
+
+    Strings are kept as they are (REFERENCE §1.5: do not validate the UUID form). Integers become their
+    digits: public clients recorded ``{"id": 3335, "name": "launched"}`` for labels against the live API
+    where the document says string, and the same id as text or as a number is the same id. A float is
+    refused (a JSON number above 2**53 loses digits, and a rounded id names another object), and so is a
+    boolean.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"expected an id (a string or an integer), got {type(value).__name__}")
+
+
+def _to_int_id(value: Any) -> Any:
+    """An integer id (activity-log ``id``, REFERENCE §1.5) from an int or a digit string.
+
+    Never a fraction or a float (it may have lost digits), never a boolean, and only within the BIGINT
+    range it is stored in.
+    """
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= _MAX_INT_ID:
+            raise ValueError(f"integer id out of range: {value}")
+        return value
+    shown = repr(value[:40]) if isinstance(value, str) else type(value).__name__
+    raise ValueError(f"expected an integer id (a whole number or a digit string), got {shown}")
+
+
+def _to_text(value: Any) -> Any:
+    """Free text (names, display names, types, statuses, messages): a number is kept as it reads (a site
+    named 2024 is still named "2024"). A boolean is refused: it is more likely a wrong field than a name."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    return value
 
 
 def _bucket_to_date(value: Any) -> Any:
@@ -148,9 +219,11 @@ def _none_to_empty_list(value: Any) -> Any:
 
 
 NumericInt = Annotated[int, BeforeValidator(_numeric_to_int)]
-EpochMs = Annotated[datetime, BeforeValidator(_epoch_ms_to_datetime)]
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+Timestamp = Annotated[datetime, BeforeValidator(_to_timestamp)]
 BucketDate = Annotated[date, BeforeValidator(_bucket_to_date)]
+KinstaId = Annotated[str, BeforeValidator(_to_id)]
+IntId = Annotated[int, BeforeValidator(_to_int_id)]
+Text = Annotated[str, BeforeValidator(_to_text)]
 
 
 def format_loc(loc: tuple[int | str, ...], prefix: str = "") -> str:
@@ -173,10 +246,10 @@ def format_loc(loc: tuple[int | str, ...], prefix: str = "") -> str:
 class KeyValidation(_Model):
     """``GET /validate`` (REFERENCE §3.1)."""
 
-    name: str
-    expires_at: EpochMs | None = None
-    company: str
-    status: str
+    name: Text
+    expires_at: Timestamp | None = None
+    company: KinstaId
+    status: Text
 
     @property
     def is_active(self) -> bool:
@@ -187,9 +260,9 @@ class KeyValidation(_Model):
 class CompanyUser(_Model):
     """One entry of ``GET /company/{id}/users`` after unwrapping ``user`` (REFERENCE §3.2)."""
 
-    id: str
-    email: str
-    full_name: str
+    id: KinstaId
+    email: Text
+    full_name: Text
     # S1 marks image required; a missing avatar is not worth dropping a user over.
     image: str | None = None
 
@@ -207,12 +280,15 @@ class UsersEnvelope(_Model):
 
 
 class ApiKeyInfo(_Model):
-    """``GET /company/{id}/api-keys`` item (REFERENCE §3.3); ``expires_at`` is an ISO string or null."""
+    """``GET /company/{id}/api-keys`` item (REFERENCE §3.3); ``expires_at`` is an ISO string or null.
 
-    id: str
-    name: str
-    status: str
-    expires_at: UtcDatetime | None = None
+    ``status`` is documented as the enum active|revoked|expired; kept as text so a new state is not an error.
+    """
+
+    id: KinstaId
+    name: Text
+    status: Text
+    expires_at: Timestamp | None = None
 
 
 class ApiKeysEnvelope(_Model):
@@ -222,8 +298,8 @@ class ApiKeysEnvelope(_Model):
 class Region(_Model):
     """``GET /company/{id}/available-regions`` item (REFERENCE §3.4)."""
 
-    region: str
-    name: str
+    region: Text
+    name: Text
 
 
 class _RegionsCompany(_Model):
@@ -242,19 +318,20 @@ class ActivityEntry(_Model):
     is missing.
     """
 
-    id: int
-    site_id: str | None = None
-    created_at: EpochMs
-    type: str
+    id: IntId
+    site_id: KinstaId | None = None
+    created_at: Timestamp
+    # Free-form action code (full list UNKNOWN, REFERENCE §3.5): any text.
+    type: Text
     is_done: bool = False
     has_failed: bool = False
     has_warning: bool = False
-    public_error: str | None = None
-    ip_address: str | None = None
-    initiated_by_id: str | None = Field(
+    public_error: Text | None = None
+    ip_address: Text | None = None
+    initiated_by_id: KinstaId | None = Field(
         default=None, validation_alias=AliasChoices(AliasPath("initiated_by", "id"), "initiated_by_id")
     )
-    initiated_by_name: str | None = Field(
+    initiated_by_name: Text | None = Field(
         default=None,
         validation_alias=AliasChoices(
             AliasPath("initiated_by", "full_name"),
@@ -262,13 +339,13 @@ class ActivityEntry(_Model):
             "initiated_by_name",
         ),
     )
-    initiated_by_role: str | None = Field(
+    initiated_by_role: Text | None = Field(
         default=None, validation_alias=AliasChoices(AliasPath("initiated_by", "role"), "initiated_by_role")
     )
-    api_key_name: str | None = Field(
+    api_key_name: Text | None = Field(
         default=None, validation_alias=AliasChoices(AliasPath("api_key_info", "name"), "api_key_name")
     )
-    descriptions: Annotated[list[str], BeforeValidator(_none_to_empty_list)] = Field(default_factory=list)
+    descriptions: Annotated[list[Text], BeforeValidator(_none_to_empty_list)] = Field(default_factory=list)
 
 
 class _ActivityLogs(_Model):
@@ -288,16 +365,19 @@ class ActivityLogsEnvelope(_Model):
 
 
 class Label(_Model):
-    id: str
-    name: str
+    """A site label. ``id`` is a string in the document and a number in public recordings of real
+    responses (``{"id": 3335, "name": "launched"}``); both are read, as text."""
+
+    id: KinstaId
+    name: Text
 
 
 class Domain(_Model):
     """Environment domain. Only id/name are required: S3's real-looking fixture lacks site_id/is_active."""
 
-    id: str
-    name: str
-    type: str | None = None
+    id: KinstaId
+    name: Text
+    type: Text | None = None
 
 
 class Environment(_Model):
@@ -305,9 +385,9 @@ class Environment(_Model):
     of ``/sites/{id}`` (REFERENCE §4.1): only id/name/display_name are required.
     """
 
-    id: str
-    name: str
-    display_name: str
+    id: KinstaId
+    name: Text
+    display_name: Text
     is_premium: bool = False
     is_blocked: bool = False
     wordpress_version: str | None = None
@@ -332,10 +412,11 @@ class Site(_Model):
     """``GET /sites`` item (REFERENCE §4.1). Labels: ``siteLabels`` (S1, current docs) or ``site_labels``
     (2023 blog sample); environments only with ``include_environments=true``."""
 
-    id: str
-    name: str
-    display_name: str
-    status: str
+    id: KinstaId
+    name: Text
+    display_name: Text
+    # Only "live" seen (REFERENCE §4.1); other values are kept as they come.
+    status: Text
     labels: Annotated[list[Label], BeforeValidator(_none_to_empty_list)] = Field(
         default_factory=list, validation_alias=AliasChoices("siteLabels", "site_labels")
     )
@@ -355,11 +436,11 @@ class SitesEnvelope(_Model):
 class SiteDetail(_Model):
     """``GET /sites/{site_id}`` (REFERENCE §4.1): has ``company_id``; environments in the short form."""
 
-    id: str
-    name: str
-    display_name: str
-    company_id: str
-    status: str
+    id: KinstaId
+    name: Text
+    display_name: Text
+    company_id: KinstaId
+    status: Text
     labels: Annotated[list[Label], BeforeValidator(_none_to_empty_list)] = Field(
         default_factory=list, validation_alias=AliasChoices("siteLabels", "site_labels")
     )
@@ -395,14 +476,14 @@ class AnalyticsPoint(_Model):
 
 
 class AnalyticsSeries(_Model):
-    name: str | None = None
+    name: Text | None = None
     dataset: Annotated[list[AnalyticsPoint], BeforeValidator(_none_to_empty_list)] = Field(
         default_factory=list
     )
 
 
 class _AnalyticsResponse(_Model):
-    key: str | None = None
+    key: Text | None = None
     data: Annotated[list[AnalyticsSeries], BeforeValidator(_none_to_empty_list)]
 
 
@@ -429,17 +510,17 @@ class _BandwidthUsage(_Model):
 
 
 class _VisitsUsageSite(_Model):
-    id: str
+    id: KinstaId
     this_month_usage: _VisitsUsage
 
 
 class _BandwidthUsageSite(_Model):
-    id: str
+    id: KinstaId
     this_month_usage: _BandwidthUsage
 
 
 class _CdnUsageSite(_Model):
-    id: str
+    id: KinstaId
     # Different inner key from the other two usage endpoints (REFERENCE §4.4).
     this_month_cdn_usage: _BandwidthUsage
 
@@ -465,7 +546,7 @@ class CdnBandwidthUsageEnvelope(_Model):
 class SiteUsage(_Model):
     """This billing month's plan usage of one site: three calls combined (REFERENCE §4.4)."""
 
-    site_id: str
+    site_id: KinstaId
     visits: int
     bandwidth: int
     cdn_bandwidth: int

@@ -555,7 +555,7 @@ def client_report(
 ) -> ClientReport:
     """The client's report for a period, compared with `compare` (None: no comparison).
 
-    Runs 6 queries whatever the number of sites (test_dashboard_selectors pins it): environments with their
+    Runs 6 queries whatever the number of sites (tests/reports/test_selectors.py pins it): environments with their
     sites and latest disk readings, labels, sums per environment for both periods, the comparison's live
     visits per day, the live environments' points, and the activity log.
 

@@ -485,13 +485,20 @@ def _environment_json(env: FakeEnvironment) -> dict[str, Any]:
     }
 
 
+def _label_json(label: Ref) -> dict[str, Any]:
+    # The document says string; public recordings of real responses show numbers ({"id": 3335, ...}). Where
+    # the two disagree the fake serves both: a label id of digits only (AgencySpec.numeric_label_ids) goes
+    # out as a JSON number, every other one as a string. tests/kinsta_sync/test_fake_contract.py allows exactly this.
+    return {"id": int(label.id) if label.id.isdigit() else label.id, "name": label.name}
+
+
 def _site_list_json(site: FakeSite, include_environments: bool) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": site.id,
         "name": site.name,
         "display_name": site.display_name,
         "status": site.status,
-        "siteLabels": [{"id": label.id, "name": label.name} for label in site.labels],
+        "siteLabels": [_label_json(label) for label in site.labels],
     }
     if include_environments:
         body["environments"] = [_environment_json(env) for env in site.environments]

@@ -32,7 +32,10 @@ CATEGORIES = (
 
 
 class Ref(NamedTuple):
-    """An ``(id, name)`` pair: a site label or a domain. Unpacks like a plain tuple."""
+    """An ``(id, name)`` pair: a site label or a domain. Unpacks like a plain tuple.
+
+    A label id made of digits only is served as a JSON number (see ``numeric_label_ids``).
+    """
 
     id: str
     name: str
@@ -49,6 +52,9 @@ class AgencySpec:
     hostile: bool = True  # include hostile-but-legal strings
     hostile_everywhere: bool = False  # every name, label, description and error is hostile
     today: date | None = None  # defaults to today's UTC date
+    # The labels of every third site get numeric ids, served as JSON numbers: public clients recorded
+    # label ids as numbers against the live API, where the OpenAPI document says string (issue 10).
+    numeric_label_ids: bool = True
 
 
 @dataclass
@@ -337,6 +343,26 @@ def _make_everything_hostile(agency: FakeAgency) -> None:
     agency.regions = [FakeRegion(next_hostile(), region.region) for region in agency.regions]
 
 
+# The first numeric label id, as in a public client's recording of a real response ({"id": 3335, ...}).
+FIRST_NUMERIC_LABEL_ID = 3335
+
+
+def _number_some_labels(sites: list[FakeSite]) -> None:
+    """Give the labels of every third site (the 3rd, 6th, ...) numeric ids, wherever those labels appear.
+
+    Kinsta's document types label ids as strings; public clients recorded numbers from the live API. The
+    fake serves both shapes, so the client is exercised with both. Uses no randomness: every other id and
+    value of a seed stays as it was.
+    """
+    numbered: dict[str, str] = {}
+    for index, site in enumerate(sites):
+        if index % 3 == 2:
+            for label in site.labels:
+                numbered.setdefault(label.id, str(FIRST_NUMERIC_LABEL_ID + 7 * len(numbered)))
+    for site in sites:
+        site.labels = [Ref(numbered.get(label.id, label.id), label.name) for label in site.labels]
+
+
 # Weekly rhythm of traffic, Monday first: agency clients are mostly business sites, so weekends dip.
 _WEEKDAY_FACTOR = (1.0, 1.05, 1.03, 0.98, 0.9, 0.66, 0.6)
 
@@ -396,6 +422,8 @@ class FakeAgency:
                 agency._envs_by_id[env.id] = (site, env)
                 agency._series[env.id] = _make_series(rng, env, spec, today)
         agency.activity = _make_activity(rng, spec, today, agency.sites, agency.users, agency.api_keys)
+        if spec.numeric_label_ids:
+            _number_some_labels(agency.sites)
         if spec.hostile_everywhere:
             _make_everything_hostile(agency)
         return agency

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def _no_pdf_charts(settings):
-    # The PDF's charts are tested in test_exports_pdf; here the browser is what is under test.
+    # The PDF's charts are tested in tests/exports/test_pdf.py; here the browser is what is under test.
     settings.CHROMIUM_PATH = "/nonexistent/chromium"
 
 

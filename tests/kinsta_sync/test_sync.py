@@ -7,6 +7,7 @@ import dataclasses
 import threading
 from datetime import timedelta
 
+import httpx
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -20,10 +21,12 @@ from kinsta_sync.models import (
     KinstaAccount,
     Region,
     Site,
+    SiteLabel,
     SyncRun,
     today_utc,
 )
 from kinsta_sync.sync import DAILY_STEPS, HOURLY_STEPS, claim_lease, exit_code, release_lease, run_sync
+from tests.conftest import FAKE_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +102,32 @@ def test_a_full_sync_stores_exactly_what_the_fake_serves(account, agency, fake_a
     account.refresh_from_db()
     assert account.api_key_status == "active"
     assert account.sync_lease_until is None
+
+
+def test_a_fake_serving_numeric_label_ids_syncs_every_site_label_and_analytics_point(account, agency, fake_app):
+    # Public clients recorded label ids as JSON numbers from the live API (issue 10); the fake serves the
+    # labels of every third site that way. Before the client accepted them, each such site was dropped.
+    headers = {"Authorization": f"Bearer {FAKE_KEY}"}
+    with httpx.Client(
+        base_url="http://fake.test", transport=httpx.WSGITransport(app=fake_app), headers=headers
+    ) as http:
+        served = http.get("/sites", params={"company": agency.company_id}).json()["company"]["sites"]
+    numeric = {site["id"] for site in served if any(isinstance(label["id"], int) for label in site["siteLabels"])}
+    assert numeric, "the fake serves some label ids as numbers"
+
+    run = run_sync(account=account)
+
+    assert run.status == SyncRun.Status.SUCCESS, run.errors
+    assert Site.objects.count() == len(agency.sites) == run.counts["sites"]["created"]
+    assert SiteLabel.objects.count() == len({label.id for site in agency.sites for label in site.labels})
+    pairs = set(Site.labels.through.objects.values_list("site__kinsta_id", "sitelabel__kinsta_id"))
+    assert pairs == {(site.id, label.id) for site in agency.sites for label in site.labels}
+    assert len(pairs) == sum(len(site.labels) for site in agency.sites)
+    expected = expected_points(agency, days=60)
+    assert AnalyticsPoint.objects.count() == len(expected) == run.counts["analytics"]["created"]
+    numeric_envs = {env.id for site in agency.sites if site.id in numeric for env in site.environments}
+    stored = AnalyticsPoint.objects.filter(environment__kinsta_id__in=numeric_envs).count()
+    assert stored == len([point for point in expected if point[0] in numeric_envs]) > 0
 
 
 def test_a_second_sync_changes_nothing(account, fake_app):
