@@ -9,6 +9,8 @@ Rules every selector here follows (they are the report's definitions, shown on t
   period, per environment; a client's disk is the sum of those latest values over its live sites.
 - A day without a stored point is a **gap** (`None`), never zero. A total is `None` when no day of the
   period has data, and a change is `None` when either side has no data.
+- A change is `change_ratio()`: when the comparison period has another number of days, summed metrics
+  compare their averages per day (disk usage, a gauge, compares as it is).
 - Days are Kinsta's analytics days; "today" and the activity log's times are in the client's time zone.
 """
 
@@ -77,11 +79,27 @@ class Totals:
         return cls(**sums)
 
 
-def change_ratio(current: int | None, previous: int | None) -> float | None:
-    """Relative change (0.25 = +25 %); None without data on either side or from a zero base."""
-    if current is None or previous is None or previous == 0:
+def change_ratio(
+    metric: str, current: int | None, previous: int | None, *, days: int, compare_days: int
+) -> float | None:
+    """The change of a figure against the comparison period (0.25 = +25 %): the one definition that the
+    overview, the report and site pages, the CSV summary, the PDF and the e-mail all show.
+
+    `days` and `compare_days` are the lengths of the period and of the comparison period. When they differ
+    (November's 30 days against October's 31), a summed metric (visits, bandwidth, CDN bandwidth) compares
+    its averages per day: the same visits every day is no change. Disk usage is a gauge (the latest value),
+    so it compares as it is. None without data on either side, from a zero base, or without a comparison.
+    """
+    if current is None or previous is None or previous == 0 or days <= 0 or compare_days <= 0:
         return None
+    if metric in SUMMED_METRICS and days != compare_days:
+        return (current * compare_days) / (previous * days) - 1
     return (current - previous) / previous
+
+
+def lengths_differ(period: Period, compare: Period | None) -> bool:
+    """True when the comparison period has another number of days (then changes compare averages per day)."""
+    return compare is not None and compare.days != period.days
 
 
 @dataclass(frozen=True)
@@ -95,10 +113,12 @@ class Kpi:
     days_with_data: int
     days: int
     compared: bool
+    # The comparison period's length (0 without one): a change of a summed figure is per day when it differs.
+    compare_days: int = 0
 
     @property
     def change(self) -> float | None:
-        return change_ratio(self.value, self.previous)
+        return change_ratio(self.metric, self.value, self.previous, days=self.days, compare_days=self.compare_days)
 
     @property
     def complete(self) -> bool:
@@ -125,10 +145,17 @@ class EnvironmentReport:
     daily: dict[str, tuple[int | None, ...]]
     # metric -> number of days with data (where `daily` was read).
     days_with_data: dict[str, int]
+    # The lengths of the period and of the comparison period (0 without one), for `change`.
+    days: int = 0
+    compare_days: int = 0
+
+    def change(self, metric: str) -> float | None:
+        previous = self.previous.get(metric) if self.previous else None
+        return change_ratio(metric, self.totals.get(metric), previous, days=self.days, compare_days=self.compare_days)
 
     @property
     def visits_change(self) -> float | None:
-        return change_ratio(self.totals.visits, self.previous.visits if self.previous else None)
+        return self.change(VISITS)
 
 
 @dataclass(frozen=True)
@@ -206,6 +233,11 @@ class Analytics:
 
     def kpi(self, metric: str) -> Kpi:
         return next(k for k in self.kpis if k.metric == metric)
+
+    @property
+    def lengths_differ(self) -> bool:
+        """The comparison period has another number of days: the page says so (changes are per day)."""
+        return lengths_differ(self.period, self.compare_period)
 
     @property
     def live_sites(self) -> tuple[SiteRow, ...]:
@@ -401,6 +433,7 @@ def _environment_report(
     env: Environment,
     totals: dict[str, dict[str, Any]],
     daily: dict[str, list[int | None]] | None,
+    period: Period,
     compare: Period | None,
 ) -> EnvironmentReport:
     def total(metric: str) -> int | None:
@@ -441,6 +474,8 @@ def _environment_report(
         previous=previous,
         daily={metric: tuple(values) for metric, values in (daily or {}).items()},
         days_with_data=days_with_data,
+        days=period.days,
+        compare_days=compare.days if compare is not None else 0,
     )
 
 
@@ -453,7 +488,7 @@ def _build(
     labels = _labels(sorted({env.site_id for env in environments}))
 
     env_reports = [
-        _environment_report(env, data["totals"].get(env.pk, {}), data["per_env"].get(env.pk), compare)
+        _environment_report(env, data["totals"].get(env.pk, {}), data["per_env"].get(env.pk), period, compare)
         for env in environments
     ]
     sites: list[SiteRow] = []
@@ -490,6 +525,7 @@ def _build(
             days_with_data=sum(1 for v in live_daily[m] if v is not None),
             days=n,
             compared=compare is not None,
+            compare_days=compare.days if compare is not None else 0,
         )
         for m in METRICS
     )
@@ -615,9 +651,13 @@ class OverviewRow:
     previous: Totals | None
     # Visits per day of the period (live sites), for the trend line.
     visits_daily: tuple[int | None, ...]
+    # The lengths of the period and of the comparison period (0 without one), for `change`.
+    days: int = 0
+    compare_days: int = 0
 
     def change(self, metric: str) -> float | None:
-        return change_ratio(self.totals.get(metric), self.previous.get(metric) if self.previous else None)
+        previous = self.previous.get(metric) if self.previous else None
+        return change_ratio(metric, self.totals.get(metric), previous, days=self.days, compare_days=self.compare_days)
 
 
 @dataclass(frozen=True)
@@ -651,6 +691,11 @@ class Overview:
     descending: bool
     unmapped_sites: int
     accounts: tuple[AccountHealth, ...]
+
+    @property
+    def lengths_differ(self) -> bool:
+        """The comparison period has another number of days: the page says so (changes are per day)."""
+        return lengths_differ(self.period, self.compare_period)
 
 
 OVERVIEW_SORTS = ("name", "sites", VISITS, BANDWIDTH, CDN_BANDWIDTH, DISK_USAGE, "change")
@@ -816,6 +861,8 @@ def agency_overview(
             if compare is not None
             else None,
             visits_daily=figures.visits_daily.get(pk, no_data),
+            days=period.days,
+            compare_days=compare.days if compare is not None else 0,
         )
         for pk, name, slug, site_count in client_rows
     ]

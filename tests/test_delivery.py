@@ -26,7 +26,7 @@ from dashboard.delivery import (
     run_due_deliveries,
 )
 from dashboard.models import ReportSchedule, ReportSend
-from dashboard.periods import Period
+from dashboard.periods import CALENDAR, Period
 from tests.factories import add_points, assign, make_account, make_client, make_site
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -77,9 +77,9 @@ def test_monthly_day_31_in_a_leap_year_is_the_29th_of_february():
 def test_the_previous_month_of_a_march_run_is_february_with_its_real_length():
     schedule = schedule_for(frequency="monthly", day_of_month=1, covers="previous_month")
 
-    assert period_for_run(schedule, berlin(2026, 3, 1, 7)) == Period(date(2026, 2, 1), date(2026, 2, 28))
-    assert period_for_run(schedule, berlin(2028, 3, 1, 7)) == Period(date(2028, 2, 1), date(2028, 2, 29))
-    assert period_for_run(schedule, berlin(2026, 1, 1, 7)) == Period(date(2025, 12, 1), date(2025, 12, 31))
+    assert period_for_run(schedule, berlin(2026, 3, 1, 7)) == Period(date(2026, 2, 1), date(2026, 2, 28), CALENDAR)
+    assert period_for_run(schedule, berlin(2028, 3, 1, 7)) == Period(date(2028, 2, 1), date(2028, 2, 29), CALENDAR)
+    assert period_for_run(schedule, berlin(2026, 1, 1, 7)) == Period(date(2025, 12, 1), date(2025, 12, 31), CALENDAR)
 
 
 def test_period_boundaries_are_in_the_clients_time_zone():
@@ -87,12 +87,12 @@ def test_period_boundaries_are_in_the_clients_time_zone():
     schedule = schedule_for("Europe/Berlin", frequency="monthly", day_of_month=1, send_hour=0)
     run = next_run_after(schedule, utc(2026, 2, 15))
     assert run == utc(2026, 2, 28, 23)
-    assert period_for_run(schedule, run) == Period(date(2026, 2, 1), date(2026, 2, 28))
+    assert period_for_run(schedule, run) == Period(date(2026, 2, 1), date(2026, 2, 28), CALENDAR)
     # Auckland is 13 hours ahead: its 1 March 00:00 is 28 February 11:00 UTC.
     schedule.client.timezone = "Pacific/Auckland"
     run = next_run_after(schedule, utc(2026, 2, 15))
     assert run == utc(2026, 2, 28, 11)
-    assert period_for_run(schedule, run) == Period(date(2026, 2, 1), date(2026, 2, 28))
+    assert period_for_run(schedule, run) == Period(date(2026, 2, 1), date(2026, 2, 28), CALENDAR)
 
 
 def test_quarterly_runs_in_the_first_month_of_each_quarter_and_covers_the_last_quarter():
@@ -104,9 +104,9 @@ def test_quarterly_runs_in_the_first_month_of_each_quarter_and_covers_the_last_q
     assert [r.astimezone(BERLIN).date() for r in runs] == [
         date(2026, 1, 31), date(2026, 4, 30), date(2026, 7, 31), date(2026, 10, 31), date(2027, 1, 31),
     ]  # fmt: skip
-    assert period_for_run(schedule, runs[0]) == Period(date(2025, 10, 1), date(2025, 12, 31))
-    assert period_for_run(schedule, runs[1]) == Period(date(2026, 1, 1), date(2026, 3, 31))
-    assert period_for_run(schedule, runs[2]) == Period(date(2026, 4, 1), date(2026, 6, 30))
+    assert period_for_run(schedule, runs[0]) == Period(date(2025, 10, 1), date(2025, 12, 31), CALENDAR)
+    assert period_for_run(schedule, runs[1]) == Period(date(2026, 1, 1), date(2026, 3, 31), CALENDAR)
+    assert period_for_run(schedule, runs[2]) == Period(date(2026, 4, 1), date(2026, 6, 30), CALENDAR)
 
 
 def test_weekly_runs_cover_the_previous_monday_to_sunday():
@@ -185,7 +185,8 @@ def make_schedule(client, *, now: datetime, **fields) -> ReportSchedule:  # type
     return schedule
 
 
-FEBRUARY = Period(date(2026, 2, 1), date(2026, 2, 28))
+# The period a monthly schedule sends on 1 March: a calendar month, compared with January.
+FEBRUARY = Period(date(2026, 2, 1), date(2026, 2, 28), CALENDAR)
 
 
 @pytest.mark.django_db
@@ -381,7 +382,7 @@ def test_next_period_for_shows_what_the_next_run_covers(shop):
     schedule = make_schedule(shop, now=utc(2026, 2, 20), frequency="monthly", day_of_month=31)
     upcoming = next_period_for(schedule, now=utc(2026, 2, 20))
     assert upcoming.run_at == utc(2026, 2, 28, 6)
-    assert upcoming.period == Period(date(2026, 1, 1), date(2026, 1, 31))
+    assert upcoming.period == Period(date(2026, 1, 1), date(2026, 1, 31), CALENDAR)
 
 
 # --- Review, staff actions, archive ---------------------------------------------------------------------------

@@ -8,14 +8,18 @@ several hundred of them and format_html's lazy-string machinery was a third of t
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from django import template
 from django.http import QueryDict
 from django.utils import formats
+from django.utils.dates import MONTHS
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
+
+from dashboard.periods import is_whole_months
 
 register = template.Library()
 
@@ -120,6 +124,44 @@ def change(ratio: float | None, *, compared: bool = True, plain: bool = False) -
         f'<span class="change {direction}"><span aria-hidden="true">{arrow}</span> '
         f'<span class="visually-hidden">{escape(word)}</span>{escape(format_percent(ratio))}</span>'
     )
+
+
+def _one_month(period: Any) -> bool:
+    """One whole calendar month (1 to 30 November)."""
+    return is_whole_months(period.start, period.end) and period.start.replace(day=1) == period.end.replace(day=1)
+
+
+def _month_name(day: date, *, with_year: bool) -> str:
+    name = str(MONTHS[day.month])
+    return f"{name} {day.year}" if with_year else name
+
+
+@register.simple_tag
+def length_note(period: Any, compare: Any) -> str:
+    """What the page says when the two periods differ in length ("" when they do not): changes of summed
+    figures then compare averages per day (dashboard.selectors.change_ratio).
+
+    Two calendar months are named ("October has 31 days, November 30: ..."), other periods are counted.
+    """
+    if period is None or compare is None or period.days == compare.days:
+        return ""
+    if _one_month(period) and _one_month(compare):
+        # The same month a year apart (February 2024 and February 2023) needs its years to tell them apart.
+        with_year = period.start.month == compare.start.month
+        return gettext("%(compare_month)s has %(compare_days)d days, %(month)s %(days)d: changes compare "
+                       "averages per day (disk usage: the latest values).") % {
+            "compare_month": _month_name(compare.start, with_year=with_year),
+            "compare_days": compare.days,
+            "month": _month_name(period.start, with_year=with_year),
+            "days": period.days,
+        }  # fmt: skip
+    return ngettext(
+        "The comparison period has %(compare_days)d day, this period %(days)d: changes compare averages "
+        "per day (disk usage: the latest values).",
+        "The comparison period has %(compare_days)d days, this period %(days)d: changes compare averages "
+        "per day (disk usage: the latest values).",
+        compare.days,
+    ) % {"compare_days": compare.days, "days": period.days}
 
 
 @register.filter
