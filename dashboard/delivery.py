@@ -160,6 +160,18 @@ def period_to_send(schedule: ReportSchedule | None, start: date, end: date) -> P
     return Period(start, end)
 
 
+def last_complete_period(client: Client, schedule: ReportSchedule | None, *, now: datetime) -> Period:
+    """The period "Send a report now" offers: the one of the schedule's latest run at or before `now` (on
+    2 December with a monthly schedule: November), which has ended, unlike the next run's; without a
+    schedule, last month in the client's time zone."""
+    if schedule is not None:
+        return period_for_run(schedule, last_run_at_or_before(schedule, now))
+    today = _local_day(now, client_zone(client))
+    first = today.replace(day=1)
+    last = first - timedelta(days=1)
+    return Period(last.replace(day=1), last, CALENDAR)
+
+
 @dataclass(frozen=True)
 class NextRun:
     run_at: datetime

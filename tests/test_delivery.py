@@ -4,6 +4,7 @@ worker), the review step, staff actions, the archive, and the e-mail in English 
 
 from __future__ import annotations
 
+import re
 import threading
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
@@ -538,6 +539,65 @@ def test_the_staff_reports_page_shows_the_schedule_and_the_next_period(shop, cli
         html = client.get("/clients/acme/reports/").content.decode()
     assert "cfo@acme.example" in html
     assert "Feb. 1, 2026 \u2013 Feb. 28, 2026" in html
+
+
+def _send_form_dates(html: str) -> tuple[str, str]:
+    form = html[html.index("data-send-form") :]
+    start = re.search(r'name="start" value="([0-9-]+)"', form)
+    end = re.search(r'name="end" value="([0-9-]+)"', form)
+    assert start and end, form[:2000]
+    return start.group(1), end.group(1)
+
+
+@pytest.mark.django_db
+def test_send_now_offers_the_last_complete_period_of_the_schedule(shop, client, staff_user, monkeypatch):
+    monkeypatch.setattr(delivery, "_queue_delivery", lambda send_id: None)
+    make_schedule(shop, now=utc(2026, 11, 20))  # monthly, on the 1st at 07:00 in Berlin
+    client.force_login(staff_user)
+    with time_machine.travel(utc(2026, 12, 2, 9), tick=False):
+        html = client.get("/clients/acme/reports/").content.decode()
+        # November has ended; the next run (1 January) would cover December, which has not.
+        assert _send_form_dates(html) == ("2026-11-01", "2026-11-30")
+        assert "Dec. 1, 2026 \u2013 Dec. 31, 2026" in html  # the next report, shown as before
+        data = {"start": "2026-11-01", "end": "2026-11-30", "compare": "previous"}
+        response = client.post("/clients/acme/reports/send/", data, follow=True)
+    assert "is queued" in response.content.decode()
+    send = ReportSend.objects.get()
+    # Sent by hand as the schedule would have: a calendar month against the month before.
+    assert (send.period_start, send.compare_start, send.compare_end) == (
+        date(2026, 11, 1), date(2026, 10, 1), date(2026, 10, 31),
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_send_now_offers_the_last_run_of_a_weekly_schedule_and_last_month_without_one(shop, client, staff_user):
+    client.force_login(staff_user)
+    with time_machine.travel(utc(2026, 12, 2, 9), tick=False):
+        assert _send_form_dates(client.get("/clients/acme/reports/").content.decode()) == ("2026-11-01", "2026-11-30")
+        # Weekly on Mondays (the last run: Monday 30 November) covering the week before it.
+        make_schedule(shop, now=utc(2026, 11, 20), frequency="weekly", weekday=0, covers="previous_week")
+        html = client.get("/clients/acme/reports/").content.decode()
+    assert _send_form_dates(html) == ("2026-11-23", "2026-11-29")
+
+
+def test_the_last_complete_period_is_the_latest_runs():
+    schedule = schedule_for(frequency="monthly", day_of_month=1, covers="previous_month")
+    # At 07:00 on 1 December the run has come: November; an hour earlier it has not: October.
+    assert delivery.last_complete_period(schedule.client, schedule, now=berlin(2026, 12, 1, 7)) == Period(
+        date(2026, 11, 1), date(2026, 11, 30), CALENDAR
+    )
+    assert delivery.last_complete_period(schedule.client, schedule, now=berlin(2026, 12, 1, 6)) == Period(
+        date(2026, 10, 1), date(2026, 10, 31), CALENDAR
+    )
+    schedule.covers = "last_30_days"
+    assert delivery.last_complete_period(schedule.client, schedule, now=berlin(2026, 12, 2, 9)) == Period(
+        date(2026, 11, 1), date(2026, 11, 30)
+    )
+    # Without a schedule: last month in the client's time zone (in Auckland it is 1 December already).
+    auckland = schedule_for("Pacific/Auckland").client
+    assert delivery.last_complete_period(auckland, None, now=utc(2026, 11, 30, 12)) == Period(
+        date(2026, 11, 1), date(2026, 11, 30), CALENDAR
+    )
 
 
 # --- The e-mail ------------------------------------------------------------------------------------------------
