@@ -911,9 +911,10 @@ class SyncRunRow:
 
     @property
     def duration_seconds(self) -> float | None:
+        """Seconds from start to end, never negative (as SyncRun.duration_seconds); None while running."""
         if self.finished_at is None:
             return None
-        return (self.finished_at - self.started_at).total_seconds()
+        return max(0.0, (self.finished_at - self.started_at).total_seconds())
 
     @property
     def progress_percent(self) -> int | None:
