@@ -2,7 +2,8 @@
 
 The HTML report, the CSV export and the PDF all read the same `ClientReport`, so they cannot disagree.
 
-Rules every selector here follows (they are the report's definitions, shown on the page):
+Rules every selector here follows (they are the report's definitions, shown on the page; the figures'
+own definitions and the SQL that adds them up live in kinsta_sync.figures, which the admin reads too):
 - Totals count **live** environments only, as Kinsta's plans do; staging is reported separately.
 - Visits, bandwidth and CDN bandwidth are **sums** over the days of the period.
 - Disk usage is a daily gauge (bytes in use), so a period's disk figure is the **latest** value in the
@@ -27,26 +28,28 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from clients.models import Client
-from clients.selectors import unmapped_sites
+from clients.selectors import today_in, unmapped_sites
 from dashboard import cache as report_cache
 from dashboard.periods import Period
+from kinsta_sync.figures import (
+    BANDWIDTH,
+    CDN_BANDWIDTH,
+    DISK_USAGE,
+    METRICS,
+    SUMMED_METRICS,
+    VISITS,
+    days_window,
+    environment_sums,
+    latest_disk,
+)
 from kinsta_sync.models import (
     ActivityLogEntry,
     AnalyticsPoint,
     Environment,
     KinstaAccount,
-    Metric,
     Site,
     SyncRun,
 )
-
-VISITS = Metric.VISITS.value
-BANDWIDTH = Metric.BANDWIDTH.value
-CDN_BANDWIDTH = Metric.CDN_BANDWIDTH.value
-DISK_USAGE = Metric.DISK_USAGE.value
-METRICS: tuple[str, ...] = (VISITS, BANDWIDTH, CDN_BANDWIDTH, DISK_USAGE)
-# Metrics whose period figure is the sum of the days; disk usage is a gauge (latest value) instead.
-SUMMED_METRICS: tuple[str, ...] = (VISITS, BANDWIDTH, CDN_BANDWIDTH)
 
 # The report lists at most this many activity entries (newest first) and says when there were more.
 ACTIVITY_LIMIT = 200
@@ -292,8 +295,8 @@ def client_info(client: Client) -> ClientInfo:
 
 
 def client_today(client: Client | ClientInfo) -> date:
-    """Today in the client's time zone (the day the period presets count back from)."""
-    return timezone.localdate(timezone=_zone(client.timezone))
+    """Today in the client's time zone (the day the period presets count back from; the admin's too)."""
+    return today_in(client.timezone)
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo:
@@ -303,25 +306,14 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
-def _latest_disk(period: Period) -> Subquery:
-    """An Environment annotation: the environment's last disk-usage value in the period."""
-    return Subquery(
-        AnalyticsPoint.objects.filter(
-            environment=OuterRef("pk"), metric=DISK_USAGE, day__gte=period.start, day__lte=period.end
-        )
-        .order_by("-day")
-        .values("value")[:1]
-    )
-
-
 def _environments(where: Q, period: Period, compare: Period | None) -> list[Environment]:
     """The environments (with their site) matching `where`, each with its latest disk reading in the period
     and in the comparison period, in one query."""
     queryset = Environment.objects.filter(where).select_related("site")
     queryset = queryset.order_by("site__display_name", "site_id", "-is_live", "name", "pk")
-    queryset = queryset.annotate(disk=_latest_disk(period))
+    queryset = queryset.annotate(disk=latest_disk(period))
     if compare is not None:
-        queryset = queryset.annotate(previous_disk=_latest_disk(compare))
+        queryset = queryset.annotate(previous_disk=latest_disk(compare))
     return list(queryset)
 
 
@@ -337,17 +329,6 @@ def _labels(site_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     return {site_id: tuple(names) for site_id, names in labels.items()}
 
 
-def _window(period: Period, compare: Period | None) -> Q:
-    """The days to read: both periods, as one range when they touch (an OR of two ranges makes SQLite
-    merge two index scans and sort for the GROUP BY)."""
-    in_period = Q(day__gte=period.start, day__lte=period.end)
-    if compare is None:
-        return in_period
-    if compare.end >= period.start - timedelta(days=1) and compare.start <= period.end + timedelta(days=1):
-        return Q(day__gte=min(period.start, compare.start), day__lte=max(period.end, compare.end))
-    return in_period | Q(day__gte=compare.start, day__lte=compare.end)
-
-
 def _analytics(
     environments: list[Environment],
     period: Period,
@@ -358,8 +339,9 @@ def _analytics(
 ) -> dict[str, Any]:
     """Aggregate the points of these environments (3 queries, each an index range scan):
 
-    1. per environment and summed metric: the period's sum and the comparison's sum (the latest disk
-       readings come with the environments);
+    1. per environment and summed metric: the period's sum and the comparison's sum
+       (`kinsta_sync.figures.environment_sums`, as the admin's; the latest disk readings come with the
+       environments);
     2. the comparison period's live visits per day (the line over the visits chart);
     3. every point of the period of the live environments (and the staging ones with `staging_daily`):
        the per-site charts, the days with data, and summed in Python, the live totals per day.
@@ -376,23 +358,11 @@ def _analytics(
     daily_ids = {env.pk for env in environments if env.is_live or staging_daily}
     daily_points = points if staging_daily else Q(points, environment__is_live=True)
     in_period = Q(day__gte=period.start, day__lte=period.end)
-    sums: dict[str, Any] = {"total": Sum("value", filter=in_period)}
-    compare_days: tuple[date, ...] = ()
-    if compare is not None:
-        compare_days = tuple(compare.iter_days())
-        sums["previous"] = Sum("value", filter=Q(day__gte=compare.start, day__lte=compare.end))
+    compare_days: tuple[date, ...] = tuple(compare.iter_days()) if compare is not None else ()
 
-    totals: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    totals = environment_sums(points, period, compare) if environments else {}
     compare_visits: list[int | None] = [None] * len(compare_days)
     per_env: dict[int, dict[str, list[int | None]]] = {env_id: {m: [None] * n for m in METRICS} for env_id in daily_ids}
-    if environments:
-        for row in (
-            AnalyticsPoint.objects.filter(points, _window(period, compare), metric__in=SUMMED_METRICS)
-            .order_by()
-            .values("environment_id", "metric")
-            .annotate(**sums)
-        ):
-            totals[row["environment_id"]][row["metric"]] = row
     if compare is not None and live_ids:
         for day, total in (
             AnalyticsPoint.objects.filter(
@@ -748,7 +718,7 @@ def _overview_figures(client_ids: list[int], period: Period, compare: Period | N
         live = {f"{client_key}__in": client_ids, "environment__is_live": True}
         in_period = Q(day__gte=period.start, day__lte=period.end)
         aggregates: dict[str, Any] = {"total": Sum("value", filter=in_period)}
-        window = _window(period, compare)
+        window = days_window(period, compare)
         if compare is not None:
             aggregates["previous"] = Sum("value", filter=Q(day__gte=compare.start, day__lte=compare.end))
         for row in (
@@ -772,10 +742,10 @@ def _overview_figures(client_ids: list[int], period: Period, compare: Period | N
         env_disk = (
             Environment.objects.filter(site__assignment__client__in=client_ids, is_live=True)
             .order_by()
-            .annotate(disk=_latest_disk(period))
+            .annotate(disk=latest_disk(period))
         )
         if compare is not None:
-            env_disk = env_disk.annotate(previous_disk=_latest_disk(compare))
+            env_disk = env_disk.annotate(previous_disk=latest_disk(compare))
         fields = ["site__assignment__client", "disk"] + (["previous_disk"] if compare is not None else [])
         for row in env_disk.values_list(*fields):
             client_id, value = row[0], row[1]

@@ -20,10 +20,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 
 from dashboard.periods import is_whole_months
+from kinsta_sync.figures import scale_bytes
 
 register = template.Library()
 
-_UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}\Z")
 DEFAULT_COLOR = "#4b2fd1"
 
@@ -59,14 +59,10 @@ def _number(value: float, decimals: int = 0, locale: tuple[str, str, str, str] |
 
 
 def format_bytes(value: int, locale: tuple[str, str, str, str] | None = None) -> str:
-    """Decimal units (1 GB = 1,000,000,000 bytes), as Kinsta's plans count them; localised separators."""
-    size = float(value)
-    unit = 0
-    while abs(size) >= 1000 and unit < len(_UNITS) - 1:
-        size /= 1000
-        unit += 1
-    decimals = 0 if unit == 0 or abs(round(size, 1)) >= 100 else 1
-    return f"{_number(size, decimals, locale)} {_UNITS[unit]}"
+    """Decimal units (1 GB = 1,000,000,000 bytes, kinsta_sync.figures.scale_bytes, as the admin shows them);
+    localised separators."""
+    size, decimals, unit = scale_bytes(value)
+    return f"{_number(size, decimals, locale)} {unit}"
 
 
 def format_count(value: int, locale: tuple[str, str, str, str] | None = None) -> str:
