@@ -310,11 +310,14 @@ def email_context(send: ReportSend, branding: AgencyBranding) -> dict[str, Any]:
     for kpi in numbers.get("kpis", []):
         metric = kpi.get("metric", "")
         value, previous = kpi.get("value"), kpi.get("previous")
-        # The report's own definition of a change (per day when the periods differ in length), so the
-        # e-mail shows the PDF's percentages.
-        ratio = change_ratio(
-            metric, value, previous, days=period.days, compare_days=compare.days if compare is not None else 0
-        )
+        # The change the PDF showed, stored with it; for reports archived without one, the report's
+        # definition (per day when the periods differ in length) from the stored figures and periods.
+        if "change" in kpi:
+            ratio = kpi["change"] if isinstance(kpi["change"], int | float) and compare is not None else None
+        else:
+            ratio = change_ratio(
+                metric, value, previous, days=period.days, compare_days=compare.days if compare is not None else 0
+            )
         change = format_percent(ratio) if ratio is not None else None
         kpis.append(
             {

@@ -205,6 +205,8 @@ def report_numbers(report: ClientReport, *, charts_drawn: bool) -> dict[str, Any
                 "previous": k.previous,
                 "days_with_data": k.days_with_data,
                 "days": k.days,
+                # The change the PDF shows (per day when the periods differ in length), kept with it.
+                "change": k.change,
             }
             for k in report.kpis
         ],

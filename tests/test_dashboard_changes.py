@@ -14,10 +14,11 @@ from django.core import mail
 from django.utils import translation
 from pypdf import PdfReader
 
-from dashboard.delivery import deliver, ensure_send, last_run_at_or_before, period_for_run
+from clients.models import AgencyBranding
+from dashboard.delivery import deliver, email_context, ensure_send, last_run_at_or_before, period_for_run
 from dashboard.exports import SUMMARY_HEADER
 from dashboard.models import ReportSchedule
-from dashboard.periods import Period, comparison_period, parse_period, preset_period
+from dashboard.periods import CALENDAR, Period, comparison_period, parse_period, preset_period
 from dashboard.selectors import agency_overview, change_ratio, client_report, client_today
 from dashboard.templatetags.reports import length_note
 from tests.factories import add_points, assign, make_account, make_client, make_site
@@ -200,6 +201,22 @@ def test_a_monthly_schedules_e_mail_shows_no_change_and_says_why(steady):
         assert NOTE in text
         assert "±0.0%" in text and "\u22123.2%" not in text
     assert "+10.0%" in body  # disk usage, a gauge: 11 GB against 10 GB
+    send.refresh_from_db()
+    assert send.numbers["kpis"][0]["change"] == pytest.approx(0)  # archived with the PDF it matches
+
+
+def test_an_e_mail_of_a_report_archived_without_its_changes_computes_them_per_day(steady):
+    period = Period(date(2026, 11, 1), date(2026, 11, 30), CALENDAR)
+    send, _ = ensure_send(client=steady, period=period, compare="previous", recipients=["a@steady.example"])
+    send.numbers = {
+        "period": {"start": "2026-11-01", "end": "2026-11-30"},
+        "compare": {"kind": "previous", "start": "2026-10-01", "end": "2026-10-31"},
+        "kpis": [{"metric": "visits", "value": 3000, "previous": 3100, "days_with_data": 30, "days": 30}],
+        "sites": [],
+    }
+    context = email_context(send, AgencyBranding.get())
+    assert context["kpis"][0]["change"] == "±0.0%"
+    assert context["length_note"].startswith(NOTE)
 
 
 def test_a_30_day_schedule_on_1_december_compares_with_the_30_days_before(steady):
