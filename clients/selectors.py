@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from clients.models import Client
-from kinsta_sync.models import AnalyticsPoint, Metric, Site, today_utc
-
-# Metrics that add up over a period. Disk usage is a level, not a flow: summing days of it means nothing.
-SUMMED_METRICS = (Metric.VISITS, Metric.BANDWIDTH, Metric.CDN_BANDWIDTH)
+from kinsta_sync.figures import METRICS, live_site_figures
+from kinsta_sync.models import Site
 
 
 def unmapped_sites(*, include_removed: bool = False, account_id: int | None = None) -> QuerySet[Site]:
@@ -46,47 +45,57 @@ class Period:
         return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
 
 
-def last_days(days: int = 30, *, today: date | None = None) -> Period:
-    """The `days` full days ending yesterday (UTC): today's figures are still growing."""
-    end = (today or today_utc()) - timedelta(days=1)
+# The report's default period (dashboard.reports.periods.DEFAULT_PRESET, "30 days"): the admin's figures cover the
+# same days, so they are the report's figures (tests/test_clients_admin.py holds the two together).
+REPORT_DEFAULT_DAYS = 30
+
+
+def today_in(zone_name: str) -> date:
+    """Today in a client's time zone (the day the report's periods count back from); UTC if unknown."""
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return timezone.localdate(timezone=zone)
+
+
+def last_days(days: int = REPORT_DEFAULT_DAYS, *, today: date) -> Period:
+    """The `days` full days ending yesterday: today's figures are still growing."""
+    end = today - timedelta(days=1)
     return Period(start=end - timedelta(days=days - 1), end=end)
 
 
-def client_period_totals(*, client: Client, period: Period) -> dict[str, int]:
-    """{metric: total} over all the client's sites (removed ones included) in one query."""
-    rows = (
-        AnalyticsPoint.objects.filter(
-            environment__site__assignment__client=client,
-            metric__in=SUMMED_METRICS,
-            day__gte=period.start,
-            day__lte=period.end,
-        )
-        .values("metric")
-        .annotate(total=Sum("value"))
-        .order_by()
+@dataclass(frozen=True)
+class ClientFigures:
+    """The report's figures of a client's sites over a period (kinsta_sync.figures: live environments,
+    sums of the days, disk as its latest value)."""
+
+    period: Period
+    # site id -> metric -> figure (None: no data); sites without a live environment are missing.
+    sites: dict[int, dict[str, int | None]]
+
+    def site(self, site_id: int) -> dict[str, int | None]:
+        return self.sites.get(site_id) or dict.fromkeys(METRICS)
+
+    @property
+    def totals(self) -> dict[str, int | None]:
+        """The client's figures: its sites' added up (None when no site has data)."""
+        totals: dict[str, int | None] = dict.fromkeys(METRICS)
+        for figures in self.sites.values():
+            for metric, value in figures.items():
+                if value is not None:
+                    totals[metric] = (totals[metric] or 0) + value
+        return totals
+
+
+def client_figures(*, client: Client, period: Period | None = None) -> ClientFigures:
+    """The client's figures per site as its report shows them, over the report's default period (the last
+    30 days in the client's time zone) unless told. Removed sites count, as in the report. Two queries
+    whatever the number of sites."""
+    period = period or last_days(REPORT_DEFAULT_DAYS, today=today_in(client.timezone))
+    sites = live_site_figures(
+        environments=Q(site__assignment__client=client),
+        points=Q(environment__site__assignment__client=client),
+        period=period,
     )
-    totals = dict.fromkeys(SUMMED_METRICS, 0)
-    for row in rows:
-        totals[row["metric"]] = row["total"] or 0
-    return {str(metric): value for metric, value in totals.items()}
-
-
-def with_period_totals(sites_or_assignments: QuerySet, *, period: Period, site_field: str = "pk") -> QuerySet:
-    """Annotate `total_<metric>` for each summed metric, one subquery per metric (no join fan-out).
-
-    `site_field` is the path to the site's id from the queryset's model ("pk" for sites, "site_id" for
-    assignments).
-    """
-    annotations = {}
-    for metric in SUMMED_METRICS:
-        sums = (
-            AnalyticsPoint.objects.filter(
-                environment__site_id=OuterRef(site_field), metric=metric, day__gte=period.start, day__lte=period.end
-            )
-            .order_by()
-            .values("environment__site_id")
-            .annotate(total=Sum("value"))
-            .values("total")
-        )
-        annotations[f"total_{metric}"] = Coalesce(Subquery(sums, output_field=BigIntegerField()), 0)
-    return sites_or_assignments.annotate(**annotations)
+    return ClientFigures(period=period, sites=sites)

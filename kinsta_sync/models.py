@@ -281,9 +281,11 @@ class SyncRun(models.Model):
 
     @property
     def duration_seconds(self) -> float | None:
+        """Seconds from start to end; never negative (a clock step back, or the skipped runs of old that
+        ended a few microseconds before they started), None while running."""
         if self.finished_at is None:
             return None
-        return (self.finished_at - self.started_at).total_seconds()
+        return max(0.0, (self.finished_at - self.started_at).total_seconds())
 
 
 def today_utc() -> date:

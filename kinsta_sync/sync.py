@@ -216,12 +216,16 @@ def run_sync(
     token = claim_lease(account)
     if token is None:
         account.refresh_from_db(fields=["sync_lease_until"])
+        # One moment for both ends: `finished_at=timezone.now()` alone is read before the model's default
+        # `started_at`, so a skipped run ended a few microseconds before it started (a negative duration).
+        now = timezone.now()
         return SyncRun.objects.create(
             account=account,
             trigger=trigger,
             steps=ordered,
             status=SyncRun.Status.SKIPPED,
-            finished_at=timezone.now(),
+            started_at=now,
+            finished_at=now,
             errors=[
                 _error_entry(
                     "lease",

@@ -41,8 +41,8 @@ from django.utils import timezone, translation
 from clients.models import AgencyBranding, Client
 from dashboard.delivery.models import ReportSchedule, ReportSend, report_file_name
 from dashboard.exports.csv import report_numbers
-from dashboard.reports.periods import Period, comparison_period
-from dashboard.reports.selectors import client_report
+from dashboard.reports.periods import CALENDAR, CUSTOM, Period, comparison_period, is_whole_months
+from dashboard.reports.selectors import change_ratio, client_report
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,11 @@ def last_run_at_or_before(schedule: ReportSchedule, moment: datetime) -> datetim
 
 def period_for_run(schedule: ReportSchedule, run_at: datetime) -> Period:
     """The period a run covers, from the run's day in the client's time zone (a run at 00:30 on 1 March
-    in Berlin is 23:30 on 28 February in UTC, and covers February)."""
+    in Berlin is 23:30 on 28 February in UTC, and covers February).
+
+    A calendar month or quarter is a `CALENDAR` period (compared with the calendar months before it); a
+    week or the last 7 or 30 days are days (compared with as many days before, even when the 30 days
+    happen to be November)."""
     today = _local_day(run_at, _zone(schedule.client.timezone))
     covers = schedule.covers
     if covers == ReportSchedule.Covers.PREVIOUS_WEEK:
@@ -133,14 +137,39 @@ def period_for_run(schedule: ReportSchedule, run_at: datetime) -> Period:
     if covers == ReportSchedule.Covers.PREVIOUS_QUARTER:
         quarter_start = date(today.year, today.month - (today.month - 1) % 3, 1)
         year, month = _add_months(quarter_start.year, quarter_start.month, -3)
-        return Period(date(year, month, 1), quarter_start - timedelta(days=1))
+        return Period(date(year, month, 1), quarter_start - timedelta(days=1), CALENDAR)
     if covers == ReportSchedule.Covers.LAST_7_DAYS:
         return Period(today - timedelta(days=7), today - timedelta(days=1))
     if covers == ReportSchedule.Covers.LAST_30_DAYS:
         return Period(today - timedelta(days=30), today - timedelta(days=1))
     first = today.replace(day=1)
     last = first - timedelta(days=1)
-    return Period(last.replace(day=1), last)
+    return Period(last.replace(day=1), last, CALENDAR)
+
+
+_ROLLING_COVERS = (ReportSchedule.Covers.LAST_7_DAYS, ReportSchedule.Covers.LAST_30_DAYS)
+
+
+def period_to_send(schedule: ReportSchedule | None, start: date, end: date) -> Period:
+    """The period staff send by hand, compared as the client's scheduled reports are: whole calendar months
+    are a calendar report (November against October), unless the schedule covers rolling days (the last 7
+    or 30 days, against as many days before); any other range is a range of days."""
+    rolling = schedule is not None and schedule.covers in _ROLLING_COVERS
+    if is_whole_months(start, end) and not rolling:
+        return Period(start, end, CALENDAR)
+    return Period(start, end)
+
+
+def last_complete_period(client: Client, schedule: ReportSchedule | None, *, now: datetime) -> Period:
+    """The period "Send a report now" offers: the one of the schedule's latest run at or before `now` (on
+    2 December with a monthly schedule: November), which has ended, unlike the next run's; without a
+    schedule, last month in the client's time zone."""
+    if schedule is not None:
+        return period_for_run(schedule, last_run_at_or_before(schedule, now))
+    today = _local_day(now, client_zone(client))
+    first = today.replace(day=1)
+    last = first - timedelta(days=1)
+    return Period(last.replace(day=1), last, CALENDAR)
 
 
 @dataclass(frozen=True)
@@ -235,7 +264,12 @@ def prepare_send(send: ReportSend) -> ReportSend:
 
     client = send.client
     period = Period(send.period_start, send.period_end)
-    compare = comparison_period(period, send.compare) if send.compare else None
+    # The comparison was fixed with the send (`ensure_send`, from how its period was chosen); the dates
+    # alone could not tell a calendar month from 30 days that happen to be one.
+    if send.compare_start is not None and send.compare_end is not None:
+        compare: Period | None = Period(send.compare_start, send.compare_end, send.compare)
+    else:
+        compare = comparison_period(period, send.compare) if send.compare else None
     report = client_report(client=client, period=period, compare=compare)
     rendered = render_report_pdf(client=client, report=report)
     send.numbers = report_numbers(report, charts_drawn=rendered.charts_drawn)
@@ -255,9 +289,17 @@ def _display_name(branding: AgencyBranding) -> str:
 
 def email_context(send: ReportSend, branding: AgencyBranding) -> dict[str, Any]:
     """What the e-mail templates show, formatted in the active language from the send's stored numbers."""
-    from dashboard.reports.templatetags.reports import format_bytes, format_count, format_percent, safe_color
+    from dashboard.reports.templatetags.reports import (
+        format_bytes,
+        format_count,
+        format_percent,
+        length_note,
+        safe_color,
+    )
 
     numbers = send.numbers or {}
+    period = _stored_period(numbers.get("period")) or Period(send.period_start, send.period_end)
+    compare = _stored_period(numbers.get("compare"))
     labels = {
         "visits": translation.gettext("Visits"),
         "bandwidth": translation.gettext("Bandwidth"),
@@ -274,9 +316,15 @@ def email_context(send: ReportSend, branding: AgencyBranding) -> dict[str, Any]:
     for kpi in numbers.get("kpis", []):
         metric = kpi.get("metric", "")
         value, previous = kpi.get("value"), kpi.get("previous")
-        change = None
-        if value is not None and previous:
-            change = format_percent((value - previous) / previous)
+        # The change the PDF showed, stored with it; for reports archived without one, the report's
+        # definition (per day when the periods differ in length) from the stored figures and periods.
+        if "change" in kpi:
+            ratio = kpi["change"] if isinstance(kpi["change"], int | float) and compare is not None else None
+        else:
+            ratio = change_ratio(
+                metric, value, previous, days=period.days, compare_days=compare.days if compare is not None else 0
+            )
+        change = format_percent(ratio) if ratio is not None else None
         kpis.append(
             {
                 "label": labels.get(metric, metric),
@@ -296,10 +344,22 @@ def email_context(send: ReportSend, branding: AgencyBranding) -> dict[str, Any]:
         "compare_start": send.compare_start,
         "compare_end": send.compare_end,
         "kpis": kpis,
+        # "October has 31 days, November 30: ..." when the two periods differ in length, else "".
+        "length_note": length_note(period, compare),
         "sites": len([s for s in numbers.get("sites", []) if s.get("is_live")]),
         "charts_drawn": send.charts_drawn,
         "file_name": send.file_name,
     }
+
+
+def _stored_period(stored: Any) -> Period | None:
+    """A period from a send's stored numbers ({"start": ISO date, "end": ISO date, ...}); None if unusable."""
+    if not isinstance(stored, dict):
+        return None
+    try:
+        return Period(date.fromisoformat(stored["start"]), date.fromisoformat(stored["end"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def build_email(send: ReportSend, *, recipients: list[str] | None = None) -> EmailMultiAlternatives:
@@ -420,8 +480,12 @@ def run_due_deliveries(*, now: datetime | None = None) -> list[str]:
 def send_now(*, client: Client, period: Period, compare: str, by: Any) -> tuple[ReportSend, str]:
     """Staff: send this period's report (now, on the cluster). Returns the send and what happened:
     "queued" (new, or a draft or failed send put back in line), "sent" (already sent: use resend),
-    "busy" (a worker is sending it)."""
+    "busy" (a worker is sending it).
+
+    A range of dates (`CUSTOM`) is compared as the schedule's reports are (`period_to_send`)."""
     schedule = ReportSchedule.objects.filter(client=client).first()
+    if period.kind == CUSTOM:
+        period = period_to_send(schedule, period.start, period.end)
     recipients = schedule.recipient_list if schedule else client.contact_email_list
     send, created = ensure_send(
         client=client,

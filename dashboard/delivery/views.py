@@ -237,26 +237,27 @@ def reports_page(request: HttpRequest, slug: str) -> HttpResponse:
         context: dict[str, Any] = {"client": client, "sends": _send_rows(client, staff=staff), "staff": staff}
         if staff:
             schedule = ReportSchedule.objects.filter(client=client).first()
+            now = timezone.now()
             next_run = None
             if schedule is not None and schedule.is_active:
-                next_run = delivery.next_period_for(schedule, now=timezone.now())
-            default_period = next_run.period if next_run else _last_month(client)
+                next_run = delivery.next_period_for(schedule, now=now)
+            # The next run's period has not ended yet (the send would refuse it): offer the last complete one.
+            default_period = delivery.last_complete_period(client, schedule, now=now)
             context.update(
                 schedule=schedule,
                 next_run=next_run,
                 send_form=SendNowForm(
-                    initial={"start": default_period.start, "end": default_period.end, "compare": "previous"}
+                    initial={
+                        "start": default_period.start,
+                        "end": default_period.end,
+                        "compare": schedule.compare if schedule is not None else ReportSchedule.Compare.PREVIOUS,
+                    }
                 ),
                 share_form=ShareLinkForm(initial={"days": settings.REPORTS_SHARE_LINK_DAYS, "period": "last_month"}),
                 share_links=_share_rows(request, client),
                 schedule_admin_url=_schedule_admin_url(schedule),
             )
         return render(request, "delivery/reports_page.html", context)
-
-
-def _last_month(client: Client) -> Period:
-    period, _compare = parse_period({"period": "last_month"}, today=client_today(client))
-    return period
 
 
 def _schedule_admin_url(schedule: ReportSchedule | None) -> str:

@@ -8,7 +8,9 @@ data that day, never zero. Cells that a spreadsheet would run as a formula are n
   same environments and days as `dashboard.reports.selectors.client_report`, so its rows add up to the report's
   totals (tests/exports/test_csv.py holds it to that).
 - `summary_rows()`: the report's per-site (and per-environment) totals for the period and the comparison,
-  straight from the `ClientReport` the page and the PDF show.
+  straight from the `ClientReport` the page and the PDF show, with the changes the report shows as ratios
+  (0.0127 is +1.27 %; per day when the periods differ in length, see `dashboard.reports.selectors.change_ratio`)
+  and both periods' lengths in days.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from typing import Any
 
 from clients.models import Client
 from dashboard.reports.periods import Period
-from dashboard.reports.selectors import BANDWIDTH, CDN_BANDWIDTH, DISK_USAGE, METRICS, VISITS, ClientReport, Totals
+from dashboard.reports.selectors import (
+    BANDWIDTH,
+    CDN_BANDWIDTH,
+    DISK_USAGE,
+    METRICS,
+    VISITS,
+    ClientReport,
+    EnvironmentReport,
+    Totals,
+)
 from kinsta_sync.models import AnalyticsPoint
 
 DAILY_HEADER = (
@@ -33,6 +44,7 @@ SUMMARY_HEADER = (
     "visits", "bandwidth_bytes", "cdn_bandwidth_bytes", "disk_bytes",
     "compare_start", "compare_end",
     "compare_visits", "compare_bandwidth_bytes", "compare_cdn_bandwidth_bytes", "compare_disk_bytes",
+    "visits_change", "bandwidth_change", "cdn_bandwidth_change", "disk_change", "days", "compare_days",
 )  # fmt: skip
 # metric -> its column in a daily row (after date, site, site_id, environment).
 _DAILY_COLUMN = {VISITS: 4, BANDWIDTH: 5, CDN_BANDWIDTH: 6, DISK_USAGE: 7}
@@ -155,8 +167,14 @@ def _totals_cells(totals: Totals | None) -> list[int | None]:
     return [totals.visits, totals.bandwidth, totals.cdn_bandwidth, totals.disk_usage]
 
 
+def _changes_cells(env: EnvironmentReport) -> list[float | None]:
+    # Rounded: a ratio to six places is a percentage to four, more than any page shows.
+    return [None if (ratio := env.change(metric)) is None else round(ratio, 6) for metric in METRICS]
+
+
 def summary_rows(report: ClientReport) -> Iterator[list[Any]]:
-    """Per site and environment (live first): the period's totals and the comparison's, as in the report."""
+    """Per site and environment (live first): the period's totals and the comparison's, and the changes,
+    as in the report."""
     compare = report.compare_period
     for site in report.sites:
         for env in site.environments:
@@ -171,6 +189,9 @@ def summary_rows(report: ClientReport) -> Iterator[list[Any]]:
                 compare.start if compare else None,
                 compare.end if compare else None,
                 *_totals_cells(env.previous if compare else None),
+                *(_changes_cells(env) if compare else [None] * len(METRICS)),
+                report.period.days,
+                compare.days if compare else None,
             ]
 
 
@@ -202,6 +223,8 @@ def report_numbers(report: ClientReport, *, charts_drawn: bool) -> dict[str, Any
                 "previous": k.previous,
                 "days_with_data": k.days_with_data,
                 "days": k.days,
+                # The change the PDF shows (per day when the periods differ in length), kept with it.
+                "change": k.change,
             }
             for k in report.kpis
         ],

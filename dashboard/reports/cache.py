@@ -60,7 +60,7 @@ from django.utils import timezone
 T = TypeVar("T")
 
 # Bumped when the shape of cached data changes, so a deploy never reads entries pickled by older code.
-SCHEMA = "1"
+SCHEMA = "2"
 
 
 def _version_sql() -> str:

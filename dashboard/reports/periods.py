@@ -5,9 +5,21 @@ The query (DESIGN.md, "URLs"): `?period=7d|30d|90d|this_month|last_month|12m` or
 a Form, so garbage becomes a message on the page (HTTP 400), never a 500.
 
 Rolling presets (7, 30, 90 days, 12 months) end *yesterday*: Kinsta's figures for today are still growing,
-and a half day would make every comparison look like a drop. "This month" is month-to-date by definition
-and is compared with the same days of the month before. `today` is the caller's (the client's time zone
-for a report), so the server's clock never decides which day it is for a client in Sydney.
+and a half day would make every comparison look like a drop. `today` is the caller's (the client's time
+zone for a report), so the server's clock never decides which day it is for a client in Sydney.
+
+What a period is compared with ("previous", `comparison_period`) depends on how it was chosen, never on
+the dates it happens to cover:
+- A rolling period (7, 30 or 90 days, a custom range) is compared with as many days right before it.
+  "30 days" on 1 December is 1-30 November against 2-31 October, not against October, although November
+  is a whole calendar month.
+- A calendar period is compared with the calendar period before: "last month" with the month before it,
+  "12 months" with the 12 months before, and a scheduled report of a calendar month or quarter (kind
+  `CALENDAR`) with as many calendar months before. "This month" (month to date) is compared with the same
+  days of the month before.
+- "Same period last year" takes the same dates a year earlier.
+The two periods may then differ in length (November's 30 days against October's 31): the report says so,
+and the changes of summed figures compare averages per day (`dashboard.reports.selectors.change_ratio`).
 """
 
 from __future__ import annotations
@@ -35,6 +47,9 @@ PRESET_THIS_MONTH = "this_month"
 PRESET_LAST_MONTH = "last_month"
 PRESET_12M = "12m"
 CUSTOM = "custom"
+# Whole calendar months chosen as such (a scheduled report of a month or a quarter): compared with as many
+# calendar months before. Not a preset: its links keep its dates, like a custom range's.
+CALENDAR = "calendar"
 PRESETS = (PRESET_7D, PRESET_30D, PRESET_90D, PRESET_THIS_MONTH, PRESET_LAST_MONTH, PRESET_12M)
 PRESET_LABELS = {
     PRESET_7D: _("7 days"),
@@ -127,30 +142,39 @@ def preset_period(preset: str, *, today: date) -> Period:
     raise ValueError(f"Unknown period preset {preset!r}")
 
 
-def _is_whole_months(period: Period) -> bool:
-    return period.start.day == 1 and period.end == _month_end(period.end.year, period.end.month)
+def is_whole_months(start: date, end: date) -> bool:
+    """True when the days from `start` to `end` are whole calendar months (1 October to 30 November)."""
+    return start.day == 1 and end == _month_end(end.year, end.month)
+
+
+def _months(period: Period) -> int:
+    """How many calendar months a calendar period spans (12 for "12 months", 3 for a quarter)."""
+    if period.kind == PRESET_12M:
+        return 12
+    return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
 
 
 def comparison_period(period: Period, compare: str) -> Period | None:
-    """The period to compare with: the one just before (same length, or the same calendar months), the
-    same dates a year earlier, or none."""
+    """The period to compare with (see the module docstring): for "previous", the calendar period before
+    a calendar period, and as many days right before any other period; the same dates a year earlier for
+    "year"; None for "none"."""
     if compare == COMPARE_NONE:
         return None
     if compare == COMPARE_YEAR:
         return Period(_months_back(period.start, 12), _months_back(period.end, 12), COMPARE_YEAR)
     if compare != COMPARE_PREVIOUS:
         raise ValueError(f"Unknown comparison {compare!r}")
-    if _is_whole_months(period):
-        # Calendar months compare with as many calendar months before: March with February, not with
-        # the 31 days before March.
-        months = (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
-        start = _months_back(period.start, months)
+    if period.kind in (PRESET_LAST_MONTH, PRESET_12M, CALENDAR):
+        # Calendar months compare with as many calendar months before: November with October (31 days
+        # against 30), the 12 months to yesterday with the 12 months before them.
+        start = _months_back(period.start, _months(period))
         return Period(start, period.start - timedelta(days=1), COMPARE_PREVIOUS)
     if period.kind == PRESET_THIS_MONTH:
         # Month to date: the same days of the previous month (1-14 March vs 1-14 February).
         start = _months_back(period.start, 1)
         end = min(start + timedelta(days=period.days - 1), period.start - timedelta(days=1))
         return Period(start, end, COMPARE_PREVIOUS)
+    # A rolling period (a preset of days or a custom range): as many days right before it, always.
     end = period.start - timedelta(days=1)
     return Period(end - timedelta(days=period.days - 1), end, COMPARE_PREVIOUS)
 

@@ -2,13 +2,16 @@
 
 The HTML report, the CSV export and the PDF all read the same `ClientReport`, so they cannot disagree.
 
-Rules every selector here follows (they are the report's definitions, shown on the page):
+Rules every selector here follows (they are the report's definitions, shown on the page; the figures'
+own definitions and the SQL that adds them up live in kinsta_sync.figures, which the admin reads too):
 - Totals count **live** environments only, as Kinsta's plans do; staging is reported separately.
 - Visits, bandwidth and CDN bandwidth are **sums** over the days of the period.
 - Disk usage is a daily gauge (bytes in use), so a period's disk figure is the **latest** value in the
   period, per environment; a client's disk is the sum of those latest values over its live sites.
 - A day without a stored point is a **gap** (`None`), never zero. A total is `None` when no day of the
   period has data, and a change is `None` when either side has no data.
+- A change is `change_ratio()`: when the comparison period has another number of days, summed metrics
+  compare their averages per day (disk usage, a gauge, compares as it is).
 - Days are Kinsta's analytics days; "today" and the activity log's times are in the client's time zone.
 """
 
@@ -25,26 +28,28 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from clients.models import Client
-from clients.selectors import unmapped_sites
+from clients.selectors import today_in, unmapped_sites
 from dashboard.reports import cache as report_cache
 from dashboard.reports.periods import Period
+from kinsta_sync.figures import (
+    BANDWIDTH,
+    CDN_BANDWIDTH,
+    DISK_USAGE,
+    METRICS,
+    SUMMED_METRICS,
+    VISITS,
+    days_window,
+    environment_sums,
+    latest_disk,
+)
 from kinsta_sync.models import (
     ActivityLogEntry,
     AnalyticsPoint,
     Environment,
     KinstaAccount,
-    Metric,
     Site,
     SyncRun,
 )
-
-VISITS = Metric.VISITS.value
-BANDWIDTH = Metric.BANDWIDTH.value
-CDN_BANDWIDTH = Metric.CDN_BANDWIDTH.value
-DISK_USAGE = Metric.DISK_USAGE.value
-METRICS: tuple[str, ...] = (VISITS, BANDWIDTH, CDN_BANDWIDTH, DISK_USAGE)
-# Metrics whose period figure is the sum of the days; disk usage is a gauge (latest value) instead.
-SUMMED_METRICS: tuple[str, ...] = (VISITS, BANDWIDTH, CDN_BANDWIDTH)
 
 # The report lists at most this many activity entries (newest first) and says when there were more.
 ACTIVITY_LIMIT = 200
@@ -77,11 +82,27 @@ class Totals:
         return cls(**sums)
 
 
-def change_ratio(current: int | None, previous: int | None) -> float | None:
-    """Relative change (0.25 = +25 %); None without data on either side or from a zero base."""
-    if current is None or previous is None or previous == 0:
+def change_ratio(
+    metric: str, current: int | None, previous: int | None, *, days: int, compare_days: int
+) -> float | None:
+    """The change of a figure against the comparison period (0.25 = +25 %): the one definition that the
+    overview, the report and site pages, the CSV summary, the PDF and the e-mail all show.
+
+    `days` and `compare_days` are the lengths of the period and of the comparison period. When they differ
+    (November's 30 days against October's 31), a summed metric (visits, bandwidth, CDN bandwidth) compares
+    its averages per day: the same visits every day is no change. Disk usage is a gauge (the latest value),
+    so it compares as it is. None without data on either side, from a zero base, or without a comparison.
+    """
+    if current is None or previous is None or previous == 0 or days <= 0 or compare_days <= 0:
         return None
+    if metric in SUMMED_METRICS and days != compare_days:
+        return (current * compare_days) / (previous * days) - 1
     return (current - previous) / previous
+
+
+def lengths_differ(period: Period, compare: Period | None) -> bool:
+    """True when the comparison period has another number of days (then changes compare averages per day)."""
+    return compare is not None and compare.days != period.days
 
 
 @dataclass(frozen=True)
@@ -95,10 +116,12 @@ class Kpi:
     days_with_data: int
     days: int
     compared: bool
+    # The comparison period's length (0 without one): a change of a summed figure is per day when it differs.
+    compare_days: int = 0
 
     @property
     def change(self) -> float | None:
-        return change_ratio(self.value, self.previous)
+        return change_ratio(self.metric, self.value, self.previous, days=self.days, compare_days=self.compare_days)
 
     @property
     def complete(self) -> bool:
@@ -125,10 +148,17 @@ class EnvironmentReport:
     daily: dict[str, tuple[int | None, ...]]
     # metric -> number of days with data (where `daily` was read).
     days_with_data: dict[str, int]
+    # The lengths of the period and of the comparison period (0 without one), for `change`.
+    days: int = 0
+    compare_days: int = 0
+
+    def change(self, metric: str) -> float | None:
+        previous = self.previous.get(metric) if self.previous else None
+        return change_ratio(metric, self.totals.get(metric), previous, days=self.days, compare_days=self.compare_days)
 
     @property
     def visits_change(self) -> float | None:
-        return change_ratio(self.totals.visits, self.previous.visits if self.previous else None)
+        return self.change(VISITS)
 
 
 @dataclass(frozen=True)
@@ -208,6 +238,11 @@ class Analytics:
         return next(k for k in self.kpis if k.metric == metric)
 
     @property
+    def lengths_differ(self) -> bool:
+        """The comparison period has another number of days: the page says so (changes are per day)."""
+        return lengths_differ(self.period, self.compare_period)
+
+    @property
     def live_sites(self) -> tuple[SiteRow, ...]:
         return tuple(site for site in self.sites if site.live is not None)
 
@@ -260,8 +295,8 @@ def client_info(client: Client) -> ClientInfo:
 
 
 def client_today(client: Client | ClientInfo) -> date:
-    """Today in the client's time zone (the day the period presets count back from)."""
-    return timezone.localdate(timezone=_zone(client.timezone))
+    """Today in the client's time zone (the day the period presets count back from; the admin's too)."""
+    return today_in(client.timezone)
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo:
@@ -271,25 +306,14 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
-def _latest_disk(period: Period) -> Subquery:
-    """An Environment annotation: the environment's last disk-usage value in the period."""
-    return Subquery(
-        AnalyticsPoint.objects.filter(
-            environment=OuterRef("pk"), metric=DISK_USAGE, day__gte=period.start, day__lte=period.end
-        )
-        .order_by("-day")
-        .values("value")[:1]
-    )
-
-
 def _environments(where: Q, period: Period, compare: Period | None) -> list[Environment]:
     """The environments (with their site) matching `where`, each with its latest disk reading in the period
     and in the comparison period, in one query."""
     queryset = Environment.objects.filter(where).select_related("site")
     queryset = queryset.order_by("site__display_name", "site_id", "-is_live", "name", "pk")
-    queryset = queryset.annotate(disk=_latest_disk(period))
+    queryset = queryset.annotate(disk=latest_disk(period))
     if compare is not None:
-        queryset = queryset.annotate(previous_disk=_latest_disk(compare))
+        queryset = queryset.annotate(previous_disk=latest_disk(compare))
     return list(queryset)
 
 
@@ -305,17 +329,6 @@ def _labels(site_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     return {site_id: tuple(names) for site_id, names in labels.items()}
 
 
-def _window(period: Period, compare: Period | None) -> Q:
-    """The days to read: both periods, as one range when they touch (an OR of two ranges makes SQLite
-    merge two index scans and sort for the GROUP BY)."""
-    in_period = Q(day__gte=period.start, day__lte=period.end)
-    if compare is None:
-        return in_period
-    if compare.end >= period.start - timedelta(days=1) and compare.start <= period.end + timedelta(days=1):
-        return Q(day__gte=min(period.start, compare.start), day__lte=max(period.end, compare.end))
-    return in_period | Q(day__gte=compare.start, day__lte=compare.end)
-
-
 def _analytics(
     environments: list[Environment],
     period: Period,
@@ -326,8 +339,9 @@ def _analytics(
 ) -> dict[str, Any]:
     """Aggregate the points of these environments (3 queries, each an index range scan):
 
-    1. per environment and summed metric: the period's sum and the comparison's sum (the latest disk
-       readings come with the environments);
+    1. per environment and summed metric: the period's sum and the comparison's sum
+       (`kinsta_sync.figures.environment_sums`, as the admin's; the latest disk readings come with the
+       environments);
     2. the comparison period's live visits per day (the line over the visits chart);
     3. every point of the period of the live environments (and the staging ones with `staging_daily`):
        the per-site charts, the days with data, and summed in Python, the live totals per day.
@@ -344,23 +358,11 @@ def _analytics(
     daily_ids = {env.pk for env in environments if env.is_live or staging_daily}
     daily_points = points if staging_daily else Q(points, environment__is_live=True)
     in_period = Q(day__gte=period.start, day__lte=period.end)
-    sums: dict[str, Any] = {"total": Sum("value", filter=in_period)}
-    compare_days: tuple[date, ...] = ()
-    if compare is not None:
-        compare_days = tuple(compare.iter_days())
-        sums["previous"] = Sum("value", filter=Q(day__gte=compare.start, day__lte=compare.end))
+    compare_days: tuple[date, ...] = tuple(compare.iter_days()) if compare is not None else ()
 
-    totals: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    totals = environment_sums(points, period, compare) if environments else {}
     compare_visits: list[int | None] = [None] * len(compare_days)
     per_env: dict[int, dict[str, list[int | None]]] = {env_id: {m: [None] * n for m in METRICS} for env_id in daily_ids}
-    if environments:
-        for row in (
-            AnalyticsPoint.objects.filter(points, _window(period, compare), metric__in=SUMMED_METRICS)
-            .order_by()
-            .values("environment_id", "metric")
-            .annotate(**sums)
-        ):
-            totals[row["environment_id"]][row["metric"]] = row
     if compare is not None and live_ids:
         for day, total in (
             AnalyticsPoint.objects.filter(
@@ -401,6 +403,7 @@ def _environment_report(
     env: Environment,
     totals: dict[str, dict[str, Any]],
     daily: dict[str, list[int | None]] | None,
+    period: Period,
     compare: Period | None,
 ) -> EnvironmentReport:
     def total(metric: str) -> int | None:
@@ -441,6 +444,8 @@ def _environment_report(
         previous=previous,
         daily={metric: tuple(values) for metric, values in (daily or {}).items()},
         days_with_data=days_with_data,
+        days=period.days,
+        compare_days=compare.days if compare is not None else 0,
     )
 
 
@@ -453,7 +458,7 @@ def _build(
     labels = _labels(sorted({env.site_id for env in environments}))
 
     env_reports = [
-        _environment_report(env, data["totals"].get(env.pk, {}), data["per_env"].get(env.pk), compare)
+        _environment_report(env, data["totals"].get(env.pk, {}), data["per_env"].get(env.pk), period, compare)
         for env in environments
     ]
     sites: list[SiteRow] = []
@@ -490,6 +495,7 @@ def _build(
             days_with_data=sum(1 for v in live_daily[m] if v is not None),
             days=n,
             compared=compare is not None,
+            compare_days=compare.days if compare is not None else 0,
         )
         for m in METRICS
     )
@@ -615,9 +621,13 @@ class OverviewRow:
     previous: Totals | None
     # Visits per day of the period (live sites), for the trend line.
     visits_daily: tuple[int | None, ...]
+    # The lengths of the period and of the comparison period (0 without one), for `change`.
+    days: int = 0
+    compare_days: int = 0
 
     def change(self, metric: str) -> float | None:
-        return change_ratio(self.totals.get(metric), self.previous.get(metric) if self.previous else None)
+        previous = self.previous.get(metric) if self.previous else None
+        return change_ratio(metric, self.totals.get(metric), previous, days=self.days, compare_days=self.compare_days)
 
 
 @dataclass(frozen=True)
@@ -651,6 +661,11 @@ class Overview:
     descending: bool
     unmapped_sites: int
     accounts: tuple[AccountHealth, ...]
+
+    @property
+    def lengths_differ(self) -> bool:
+        """The comparison period has another number of days: the page says so (changes are per day)."""
+        return lengths_differ(self.period, self.compare_period)
 
 
 OVERVIEW_SORTS = ("name", "sites", VISITS, BANDWIDTH, CDN_BANDWIDTH, DISK_USAGE, "change")
@@ -703,7 +718,7 @@ def _overview_figures(client_ids: list[int], period: Period, compare: Period | N
         live = {f"{client_key}__in": client_ids, "environment__is_live": True}
         in_period = Q(day__gte=period.start, day__lte=period.end)
         aggregates: dict[str, Any] = {"total": Sum("value", filter=in_period)}
-        window = _window(period, compare)
+        window = days_window(period, compare)
         if compare is not None:
             aggregates["previous"] = Sum("value", filter=Q(day__gte=compare.start, day__lte=compare.end))
         for row in (
@@ -727,10 +742,10 @@ def _overview_figures(client_ids: list[int], period: Period, compare: Period | N
         env_disk = (
             Environment.objects.filter(site__assignment__client__in=client_ids, is_live=True)
             .order_by()
-            .annotate(disk=_latest_disk(period))
+            .annotate(disk=latest_disk(period))
         )
         if compare is not None:
-            env_disk = env_disk.annotate(previous_disk=_latest_disk(compare))
+            env_disk = env_disk.annotate(previous_disk=latest_disk(compare))
         fields = ["site__assignment__client", "disk"] + (["previous_disk"] if compare is not None else [])
         for row in env_disk.values_list(*fields):
             client_id, value = row[0], row[1]
@@ -816,6 +831,8 @@ def agency_overview(
             if compare is not None
             else None,
             visits_daily=figures.visits_daily.get(pk, no_data),
+            days=period.days,
+            compare_days=compare.days if compare is not None else 0,
         )
         for pk, name, slug, site_count in client_rows
     ]
@@ -864,9 +881,10 @@ class SyncRunRow:
 
     @property
     def duration_seconds(self) -> float | None:
+        """Seconds from start to end, never negative (as SyncRun.duration_seconds); None while running."""
         if self.finished_at is None:
             return None
-        return (self.finished_at - self.started_at).total_seconds()
+        return max(0.0, (self.finished_at - self.started_at).total_seconds())
 
     @property
     def progress_percent(self) -> int | None:

@@ -5,6 +5,7 @@ users and anonymous visitors are sent to the admin login."""
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from clients.models import AgencyBranding, Client, ClientMembership, MappingRule, SiteAssignment
 from clients.services import preview_mapping_rules
-from tests.factories import make_site
+from tests.factories import add_points, assign, make_account, make_site
 from tests.personas import CLIENT_PASSWORD, STAFF_PASSWORD, persona_visits
 
 ADMIN_VIEWS = [
@@ -212,11 +213,75 @@ def test_the_site_list_shows_each_sites_client_escaped(admin_client, world):
 def test_a_clients_page_lists_its_sites_with_period_totals(admin_client, world):
     html = admin_client.get(f"/admin/clients/client/{world['acme'].pk}/change/").content.decode()
     assert "Acme Shop" in html and "Acme Blog" in html and "Initech" not in html
-    # The 30 days ending yesterday are the last 30 persona days (indices 30..59); staging adds 10 a day.
-    shop_visits = sum(persona_visits("acme-shop", i) for i in range(30, 60)) + 30 * 10
+    # The 30 days ending yesterday are the last 30 persona days (indices 30..59), live environments only:
+    # the shop's staging (10 visits a day) is not counted, as in the report.
+    shop_visits = sum(persona_visits("acme-shop", i) for i in range(30, 60))
     blog_visits = sum(persona_visits("acme-blog", i) for i in range(30, 60))
     assert f"{shop_visits:,}" in html and f"{blog_visits:,}" in html
     assert f"{shop_visits + blog_visits:,} visits" in html
+    assert f"{shop_visits + 300:,}" not in html
+
+
+@pytest.fixture
+def live_and_staging(db):
+    """A client in Sydney whose shop has a live and a staging environment (staging busy too), a blog, and a
+    removed site with history: 243 GB of bandwidth in the report's 30 days, 226.3 in 1024-based units."""
+    account = make_account()
+    client = Client.objects.create(name="Sydney Shops", slug="sydney", timezone="Australia/Sydney")
+    shop = make_site(account, name="syd-shop", display_name="Sydney Shop", staging=True)
+    blog = make_site(account, name="syd-blog", display_name="Sydney Blog")
+    gone = make_site(account, name="syd-gone", display_name="Sydney Gone")
+    gone.removed_at = timezone.now() - timedelta(days=3)
+    gone.save(update_fields=["removed_at"])
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo("Australia/Sydney"))
+    days = [today - timedelta(days=d) for d in range(0, 45)]  # today too: the report leaves it out
+    add_points(shop.live, metric="visits", days={d: 2000 + d.day for d in days})
+    add_points(shop.live, metric="bandwidth", days=dict.fromkeys(days, 7_000_000_000))
+    add_points(shop.live, metric="cdn_bandwidth", days=dict.fromkeys(days, 1_234_567_890))
+    add_points(shop.staging, metric="visits", days=dict.fromkeys(days, 11))
+    add_points(shop.staging, metric="bandwidth", days=dict.fromkeys(days, 555_000_000))
+    add_points(blog.live, metric="visits", days={d: 400 + d.day for d in days})
+    add_points(blog.live, metric="bandwidth", days=dict.fromkeys(days, 1_100_000_000))
+    add_points(gone.live, metric="visits", days={d: 5 for d in days})
+    add_points(gone.live, metric="bandwidth", days=dict.fromkeys(days, 1_000_000))
+    assign([shop, blog, gone], client)
+    return client
+
+
+def test_the_admins_figures_are_the_reports(admin_client, live_and_staging):
+    from dashboard.reports.periods import parse_period
+    from dashboard.reports.selectors import client_report, client_today
+    from dashboard.reports.templatetags.reports import format_bytes
+
+    client = live_and_staging
+    html = admin_client.get(f"/admin/clients/client/{client.pk}/change/").content.decode()
+    period, _ = parse_period({}, today=client_today(client))  # the report's default: 30 days
+    report = client_report(client=client, period=period, compare=None)
+    visits, bandwidth = report.kpi("visits").value, report.kpi("bandwidth").value
+    cdn = report.kpi("cdn_bandwidth").value
+    assert bandwidth == 243_000_000_000 + 30 * 1_000_000  # 30 days of 7 + 1.1 GB, and the removed site's
+    summary = f"{visits:,} visits · {format_bytes(bandwidth)} bandwidth · {format_bytes(cdn)} CDN bandwidth"
+    assert summary == f"{visits:,} visits · 243 GB bandwidth · 37.0 GB CDN bandwidth"
+    assert summary in html
+    assert f"({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}, the report's default period" in html
+    assert "Report figures, last 30 days" in html
+    assert "226.3 GB" not in html and "226.4 GB" not in html  # Django's filesizeformat counts in 1024s
+    cells = re.sub(r"\s+", "", html)
+    for site in report.sites:
+        assert f'<tdclass="field-visits"><p>{site.totals.visits:,}</p></td>' in cells, site.display_name
+        bandwidth = format_bytes(site.totals.bandwidth).replace(" ", "")
+        assert f'<tdclass="field-bandwidth"><p>{bandwidth}</p></td>' in cells, site.display_name
+
+
+def test_the_admins_figures_cover_the_reports_default_period():
+    from clients.selectors import last_days
+    from dashboard.reports.periods import DEFAULT_PRESET, preset_period
+    from kinsta_sync.models import today_utc
+
+    today = today_utc()
+    report = preset_period(DEFAULT_PRESET, today=today)
+    admin_period = last_days(today=today)
+    assert (admin_period.start, admin_period.end) == (report.start, report.end)
 
 
 def test_adding_a_site_on_a_clients_page_is_a_hand_assignment(admin_client, world):

@@ -4,6 +4,7 @@ worker), the review step, staff actions, the archive, and the e-mail in English 
 
 from __future__ import annotations
 
+import re
 import threading
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
@@ -26,7 +27,7 @@ from dashboard.delivery.sends import (
     period_for_run,
     run_due_deliveries,
 )
-from dashboard.reports.periods import Period
+from dashboard.reports.periods import CALENDAR, Period
 from tests.factories import add_points, assign, make_account, make_client, make_site
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -77,9 +78,9 @@ def test_monthly_day_31_in_a_leap_year_is_the_29th_of_february():
 def test_the_previous_month_of_a_march_run_is_february_with_its_real_length():
     schedule = schedule_for(frequency="monthly", day_of_month=1, covers="previous_month")
 
-    assert period_for_run(schedule, berlin(2026, 3, 1, 7)) == Period(date(2026, 2, 1), date(2026, 2, 28))
-    assert period_for_run(schedule, berlin(2028, 3, 1, 7)) == Period(date(2028, 2, 1), date(2028, 2, 29))
-    assert period_for_run(schedule, berlin(2026, 1, 1, 7)) == Period(date(2025, 12, 1), date(2025, 12, 31))
+    assert period_for_run(schedule, berlin(2026, 3, 1, 7)) == Period(date(2026, 2, 1), date(2026, 2, 28), CALENDAR)
+    assert period_for_run(schedule, berlin(2028, 3, 1, 7)) == Period(date(2028, 2, 1), date(2028, 2, 29), CALENDAR)
+    assert period_for_run(schedule, berlin(2026, 1, 1, 7)) == Period(date(2025, 12, 1), date(2025, 12, 31), CALENDAR)
 
 
 def test_period_boundaries_are_in_the_clients_time_zone():
@@ -87,12 +88,12 @@ def test_period_boundaries_are_in_the_clients_time_zone():
     schedule = schedule_for("Europe/Berlin", frequency="monthly", day_of_month=1, send_hour=0)
     run = next_run_after(schedule, utc(2026, 2, 15))
     assert run == utc(2026, 2, 28, 23)
-    assert period_for_run(schedule, run) == Period(date(2026, 2, 1), date(2026, 2, 28))
+    assert period_for_run(schedule, run) == Period(date(2026, 2, 1), date(2026, 2, 28), CALENDAR)
     # Auckland is 13 hours ahead: its 1 March 00:00 is 28 February 11:00 UTC.
     schedule.client.timezone = "Pacific/Auckland"
     run = next_run_after(schedule, utc(2026, 2, 15))
     assert run == utc(2026, 2, 28, 11)
-    assert period_for_run(schedule, run) == Period(date(2026, 2, 1), date(2026, 2, 28))
+    assert period_for_run(schedule, run) == Period(date(2026, 2, 1), date(2026, 2, 28), CALENDAR)
 
 
 def test_quarterly_runs_in_the_first_month_of_each_quarter_and_covers_the_last_quarter():
@@ -104,9 +105,9 @@ def test_quarterly_runs_in_the_first_month_of_each_quarter_and_covers_the_last_q
     assert [r.astimezone(BERLIN).date() for r in runs] == [
         date(2026, 1, 31), date(2026, 4, 30), date(2026, 7, 31), date(2026, 10, 31), date(2027, 1, 31),
     ]  # fmt: skip
-    assert period_for_run(schedule, runs[0]) == Period(date(2025, 10, 1), date(2025, 12, 31))
-    assert period_for_run(schedule, runs[1]) == Period(date(2026, 1, 1), date(2026, 3, 31))
-    assert period_for_run(schedule, runs[2]) == Period(date(2026, 4, 1), date(2026, 6, 30))
+    assert period_for_run(schedule, runs[0]) == Period(date(2025, 10, 1), date(2025, 12, 31), CALENDAR)
+    assert period_for_run(schedule, runs[1]) == Period(date(2026, 1, 1), date(2026, 3, 31), CALENDAR)
+    assert period_for_run(schedule, runs[2]) == Period(date(2026, 4, 1), date(2026, 6, 30), CALENDAR)
 
 
 def test_weekly_runs_cover_the_previous_monday_to_sunday():
@@ -185,7 +186,8 @@ def make_schedule(client, *, now: datetime, **fields) -> ReportSchedule:  # type
     return schedule
 
 
-FEBRUARY = Period(date(2026, 2, 1), date(2026, 2, 28))
+# The period a monthly schedule sends on 1 March: a calendar month, compared with January.
+FEBRUARY = Period(date(2026, 2, 1), date(2026, 2, 28), CALENDAR)
 
 
 @pytest.mark.needs("pango")
@@ -389,7 +391,7 @@ def test_next_period_for_shows_what_the_next_run_covers(shop):
     schedule = make_schedule(shop, now=utc(2026, 2, 20), frequency="monthly", day_of_month=31)
     upcoming = next_period_for(schedule, now=utc(2026, 2, 20))
     assert upcoming.run_at == utc(2026, 2, 28, 6)
-    assert upcoming.period == Period(date(2026, 1, 1), date(2026, 1, 31))
+    assert upcoming.period == Period(date(2026, 1, 1), date(2026, 1, 31), CALENDAR)
 
 
 # --- Review, staff actions, archive ---------------------------------------------------------------------------
@@ -551,6 +553,65 @@ def test_the_staff_reports_page_shows_the_schedule_and_the_next_period(shop, cli
         html = client.get("/clients/acme/reports/").content.decode()
     assert "cfo@acme.example" in html
     assert "Feb. 1, 2026 \u2013 Feb. 28, 2026" in html
+
+
+def _send_form_dates(html: str) -> tuple[str, str]:
+    form = html[html.index("data-send-form") :]
+    start = re.search(r'name="start" value="([0-9-]+)"', form)
+    end = re.search(r'name="end" value="([0-9-]+)"', form)
+    assert start and end, form[:2000]
+    return start.group(1), end.group(1)
+
+
+@pytest.mark.django_db
+def test_send_now_offers_the_last_complete_period_of_the_schedule(shop, client, staff_user, monkeypatch):
+    monkeypatch.setattr(delivery, "_queue_delivery", lambda send_id: None)
+    make_schedule(shop, now=utc(2026, 11, 20))  # monthly, on the 1st at 07:00 in Berlin
+    client.force_login(staff_user)
+    with time_machine.travel(utc(2026, 12, 2, 9), tick=False):
+        html = client.get("/clients/acme/reports/").content.decode()
+        # November has ended; the next run (1 January) would cover December, which has not.
+        assert _send_form_dates(html) == ("2026-11-01", "2026-11-30")
+        assert "Dec. 1, 2026 \u2013 Dec. 31, 2026" in html  # the next report, shown as before
+        data = {"start": "2026-11-01", "end": "2026-11-30", "compare": "previous"}
+        response = client.post("/clients/acme/reports/send/", data, follow=True)
+    assert "is queued" in response.content.decode()
+    send = ReportSend.objects.get()
+    # Sent by hand as the schedule would have: a calendar month against the month before.
+    assert (send.period_start, send.compare_start, send.compare_end) == (
+        date(2026, 11, 1), date(2026, 10, 1), date(2026, 10, 31),
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_send_now_offers_the_last_run_of_a_weekly_schedule_and_last_month_without_one(shop, client, staff_user):
+    client.force_login(staff_user)
+    with time_machine.travel(utc(2026, 12, 2, 9), tick=False):
+        assert _send_form_dates(client.get("/clients/acme/reports/").content.decode()) == ("2026-11-01", "2026-11-30")
+        # Weekly on Mondays (the last run: Monday 30 November) covering the week before it.
+        make_schedule(shop, now=utc(2026, 11, 20), frequency="weekly", weekday=0, covers="previous_week")
+        html = client.get("/clients/acme/reports/").content.decode()
+    assert _send_form_dates(html) == ("2026-11-23", "2026-11-29")
+
+
+def test_the_last_complete_period_is_the_latest_runs():
+    schedule = schedule_for(frequency="monthly", day_of_month=1, covers="previous_month")
+    # At 07:00 on 1 December the run has come: November; an hour earlier it has not: October.
+    assert delivery.last_complete_period(schedule.client, schedule, now=berlin(2026, 12, 1, 7)) == Period(
+        date(2026, 11, 1), date(2026, 11, 30), CALENDAR
+    )
+    assert delivery.last_complete_period(schedule.client, schedule, now=berlin(2026, 12, 1, 6)) == Period(
+        date(2026, 10, 1), date(2026, 10, 31), CALENDAR
+    )
+    schedule.covers = "last_30_days"
+    assert delivery.last_complete_period(schedule.client, schedule, now=berlin(2026, 12, 2, 9)) == Period(
+        date(2026, 11, 1), date(2026, 11, 30)
+    )
+    # Without a schedule: last month in the client's time zone (in Auckland it is 1 December already).
+    auckland = schedule_for("Pacific/Auckland").client
+    assert delivery.last_complete_period(auckland, None, now=utc(2026, 11, 30, 12)) == Period(
+        date(2026, 11, 1), date(2026, 11, 30), CALENDAR
+    )
 
 
 # --- The e-mail ------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ leases and concurrency."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import threading
 from datetime import timedelta
 
@@ -248,6 +249,36 @@ def test_the_lease_lets_one_sync_run_at_a_time(account):
     assert not Site.objects.exists()
     release_lease(account, token)
     assert run_sync(account=account).status == SyncRun.Status.SUCCESS
+
+
+def test_a_skipped_run_ends_when_it_starts(account):
+    token = claim_lease(account)
+    run = run_sync(account=account)
+    release_lease(account, token)
+    assert run.status == SyncRun.Status.SKIPPED
+    run.refresh_from_db()
+    assert run.finished_at == run.started_at
+    assert run.duration_seconds == 0
+
+
+def test_the_migration_makes_runs_that_ended_before_they_started_end_when_they_start(account):
+    from django.apps import apps
+
+    migration = importlib.import_module("kinsta_sync.migrations.0003_skipped_runs_end_when_they_start")
+    now = timezone.now()
+    wrong = SyncRun.objects.create(account=account, trigger="schedule", status="skipped", started_at=now,
+                                   finished_at=now - timedelta(microseconds=12))  # fmt: skip
+    right = SyncRun.objects.create(account=account, trigger="schedule", status="success", started_at=now,
+                                   finished_at=now + timedelta(seconds=5))  # fmt: skip
+    running = SyncRun.objects.create(account=account, trigger="schedule", started_at=now)
+
+    migration.end_no_run_before_it_starts(apps, None)
+
+    for run in (wrong, right, running):
+        run.refresh_from_db()
+    assert wrong.finished_at == wrong.started_at == now
+    assert right.finished_at == now + timedelta(seconds=5)
+    assert running.finished_at is None
 
 
 def test_an_expired_lease_of_a_dead_run_is_taken_over(account):

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from dashboard.reports.periods import (
+    CALENDAR,
     MAX_DAYS,
     InvalidPeriod,
     Period,
@@ -45,8 +46,15 @@ def test_the_default_is_30_days_against_the_30_before():
 def test_a_calendar_month_compares_with_the_month_before():
     _, compare = parse_period({"period": "last_month"}, today=TODAY)
     assert (compare.start, compare.end) == (date(2026, 1, 1), date(2026, 1, 31))
-    _, compare = parse_period({"start": "2025-01-01", "end": "2025-03-31"}, today=TODAY)
+    # A scheduled quarter (whole calendar months chosen as such) compares with the quarter before.
+    compare = comparison_period(Period(date(2025, 1, 1), date(2025, 3, 31), CALENDAR), "previous")
     assert (compare.start, compare.end) == (date(2024, 10, 1), date(2024, 12, 31))
+
+
+def test_a_custom_range_compares_with_as_many_days_before_even_when_it_is_whole_months():
+    _, compare = parse_period({"start": "2025-01-01", "end": "2025-03-31"}, today=TODAY)
+    # 90 days (January to March) against the 90 days before, not October to December (92 days).
+    assert (compare.start, compare.end, compare.days) == (date(2024, 10, 3), date(2024, 12, 31), 90)
 
 
 def test_month_to_date_compares_with_the_same_days_of_the_month_before():

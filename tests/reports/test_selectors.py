@@ -320,3 +320,16 @@ def test_sync_health_per_account(account):
     assert sync_target(account_id=account.pk) == (account, True)
     assert sync_target(account_id=idle.id)[1] is False
     assert sync_target(account_id=999_999) is None
+
+
+def test_a_run_that_ends_before_it_starts_has_no_negative_duration(account):
+    # Skipped runs used to be stored ending a few microseconds before they started; a clock can step back.
+    now = timezone.now()
+    run = SyncRun.objects.create(account=account, trigger="schedule", status="skipped", started_at=now,
+                                 finished_at=now - timedelta(microseconds=40))  # fmt: skip
+    assert run.duration_seconds == 0
+    (row,) = sync_page().runs
+    assert row.duration_seconds == 0
+    done = SyncRun.objects.create(account=account, trigger="schedule", status="success", started_at=now,
+                                  finished_at=now + timedelta(seconds=90))  # fmt: skip
+    assert done.duration_seconds == 90

@@ -262,7 +262,8 @@ def test_hostile_names_from_kinsta_are_escaped_everywhere(client, everyone, clie
     report = client.get("/clients/acme/").content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report
     assert "=HYPERLINK(&quot;http://evil.example&quot;,&quot;x&quot;)" in report
-    assert "\\u003Cscript\\u003Ealert(1)\\u003C/script\\u003E" in report  # inside json_script
+    # Inside json_script, escaped twice: for plotly (charts.plotly_text) and for the script element.
+    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in report
 
 
 # --- Languages and time zones -----------------------------------------------------------------------------

@@ -8,18 +8,22 @@ several hundred of them and format_html's lazy-string machinery was a third of t
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from django import template
 from django.http import QueryDict
 from django.utils import formats
+from django.utils.dates import MONTHS
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
+
+from dashboard.reports.periods import is_whole_months
+from kinsta_sync.figures import scale_bytes
 
 register = template.Library()
 
-_UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}\Z")
 DEFAULT_COLOR = "#4b2fd1"
 
@@ -55,14 +59,10 @@ def _number(value: float, decimals: int = 0, locale: tuple[str, str, str, str] |
 
 
 def format_bytes(value: int, locale: tuple[str, str, str, str] | None = None) -> str:
-    """Decimal units (1 GB = 1,000,000,000 bytes), as Kinsta's plans count them; localised separators."""
-    size = float(value)
-    unit = 0
-    while abs(size) >= 1000 and unit < len(_UNITS) - 1:
-        size /= 1000
-        unit += 1
-    decimals = 0 if unit == 0 or abs(round(size, 1)) >= 100 else 1
-    return f"{_number(size, decimals, locale)} {_UNITS[unit]}"
+    """Decimal units (1 GB = 1,000,000,000 bytes, kinsta_sync.figures.scale_bytes, as the admin shows them);
+    localised separators."""
+    size, decimals, unit = scale_bytes(value)
+    return f"{_number(size, decimals, locale)} {unit}"
 
 
 def format_count(value: int, locale: tuple[str, str, str, str] | None = None) -> str:
@@ -120,6 +120,44 @@ def change(ratio: float | None, *, compared: bool = True, plain: bool = False) -
         f'<span class="change {direction}"><span aria-hidden="true">{arrow}</span> '
         f'<span class="visually-hidden">{escape(word)}</span>{escape(format_percent(ratio))}</span>'
     )
+
+
+def _one_month(period: Any) -> bool:
+    """One whole calendar month (1 to 30 November)."""
+    return is_whole_months(period.start, period.end) and period.start.replace(day=1) == period.end.replace(day=1)
+
+
+def _month_name(day: date, *, with_year: bool) -> str:
+    name = str(MONTHS[day.month])
+    return f"{name} {day.year}" if with_year else name
+
+
+@register.simple_tag
+def length_note(period: Any, compare: Any) -> str:
+    """What the page says when the two periods differ in length ("" when they do not): changes of summed
+    figures then compare averages per day (dashboard.reports.selectors.change_ratio).
+
+    Two calendar months are named ("October has 31 days, November 30: ..."), other periods are counted.
+    """
+    if period is None or compare is None or period.days == compare.days:
+        return ""
+    if _one_month(period) and _one_month(compare):
+        # The same month a year apart (February 2024 and February 2023) needs its years to tell them apart.
+        with_year = period.start.month == compare.start.month
+        return gettext("%(compare_month)s has %(compare_days)d days, %(month)s %(days)d: changes compare "
+                       "averages per day (disk usage: the latest values).") % {
+            "compare_month": _month_name(compare.start, with_year=with_year),
+            "compare_days": compare.days,
+            "month": _month_name(period.start, with_year=with_year),
+            "days": period.days,
+        }  # fmt: skip
+    return ngettext(
+        "The comparison period has %(compare_days)d day, this period %(days)d: changes compare averages "
+        "per day (disk usage: the latest values).",
+        "The comparison period has %(compare_days)d days, this period %(days)d: changes compare averages "
+        "per day (disk usage: the latest values).",
+        compare.days,
+    ) % {"compare_days": compare.days, "days": period.days}
 
 
 @register.filter
