@@ -313,3 +313,28 @@ class TestSyncCommand:
 
         assert code == 2
         assert "No Kinsta account" in output
+
+
+@pytest.mark.django_db
+def test_every_page_with_client_data_is_private_and_carries_the_policy(client, staff_user, client_a, client_a_user):
+    from dashboard.delivery.sharing import create_share_link, share_path
+    from kinsta_sync.models import Site
+
+    site = Site.objects.get(name="acme-shop")
+    link = create_share_link(client=client_a, query={"period": "30d"}, days=7, created_by=staff_user)
+    pages = {
+        staff_user: ["/", "/clients/acme/", f"/clients/acme/sites/{site.pk}/", "/sync/", "/clients/acme/reports/"],
+        client_a_user: ["/clients/acme/", "/clients/acme/reports/", "/clients/acme/report.csv"],
+        None: [share_path(link), "/login/"],
+    }
+    for user, urls in pages.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            cache_control = response["Cache-Control"]
+            assert "private" in cache_control and "no-store" in cache_control, (url, cache_control)
+            assert "script-src 'self'" in response["Content-Security-Policy"], url
+            assert "frame-ancestors 'none'" in response["Content-Security-Policy"], url
