@@ -16,17 +16,19 @@ from typing import IO, Any, NamedTuple
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from clients import csv_import
 from clients.models import AgencyBranding, Client, ClientMembership, MappingRule, SiteAssignment
-from clients.rules import SiteFacts, rule_matches
+from clients.rules import RuleIndex, SiteFacts
 from kinsta_sync.models import Site
 
 logger = logging.getLogger(__name__)
@@ -95,6 +97,8 @@ class MappingPlan:
     rules: list[MappingRule] = field(default_factory=list)
     unmapped_count: int = 0  # unmapped sites the rules looked at
     dry_run: bool = True
+    _by_site: dict[int, PlannedAssignment | Conflict] | None = field(default=None, repr=False, compare=False)
+    _by_rule: dict[int, list[Site]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def fingerprint(self) -> str:
@@ -103,10 +107,22 @@ class MappingPlan:
         return hashlib.sha256(",".join(parts).encode()).hexdigest()[:32]
 
     def sites_by_rule(self) -> dict[int, list[Site]]:
-        out: dict[int, list[Site]] = defaultdict(list)
-        for assignment in self.assignments:
-            out[assignment.rule.pk].append(assignment.site)
-        return dict(out)
+        """{rule id: the sites it would take}; built once per plan (list pages ask once per row)."""
+        if self._by_rule is None:
+            out: dict[int, list[Site]] = defaultdict(list)
+            for assignment in self.assignments:
+                out[assignment.rule.pk].append(assignment.site)
+            self._by_rule = dict(out)
+        return self._by_rule
+
+    def by_site(self) -> dict[int, PlannedAssignment | Conflict]:
+        """{site id: its planned assignment, or its conflict when the site stays unmapped}, for list pages
+        that look up one site per row. Built once per plan."""
+        if self._by_site is None:
+            lookup: dict[int, PlannedAssignment | Conflict] = {a.site.pk: a for a in self.assignments}
+            lookup.update((c.site.pk, c) for c in self.conflicts if c.winner is None)
+            self._by_site = lookup
+        return self._by_site
 
     def lines(self) -> list[str]:
         """Plain text for the command line and logs."""
@@ -183,8 +199,9 @@ def preview_mapping_rules(*, account: Any = None) -> MappingPlan:
     if not rules:
         return plan
     facts = _site_facts(sites)
+    index = RuleIndex(rules)  # each pattern normalised once, not once per site
     for site in sites:
-        matching = [rule for rule in rules if rule_matches(kind=rule.kind, pattern=rule.pattern, facts=facts[site.pk])]
+        matching = index.matching(facts[site.pk])
         if not matching:
             continue
         top = matching[0].priority  # rules are sorted by priority, highest first
@@ -240,16 +257,37 @@ def import_clients_csv(*, file: IO[bytes], dry_run: bool = False) -> ImportResul
     """Create clients, contact e-mails and mapping rules from a CSV file (see clients.csv_import).
 
     Every row is checked first; if any is bad, the result lists every error with its line number and
-    nothing is written. Importing the same file again changes nothing.
+    nothing is written. Importing the same file again changes nothing. The queries are a fixed number
+    whatever the number of rows (plus one per few hundred new rules), and only the last few of them,
+    the bulk writes, hold the write lock.
     """
     result = csv_import.parse(file)
     if not result.ok:
         return result
     result.dry_run = dry_run
-    with transaction.atomic():
-        csv_import.plan_changes(result)
-        if not dry_run:
+    # 1. Plan outside any transaction: a few reads, no lock (a dry run ends here and writes nothing).
+    state = csv_import.plan_changes(result)
+    if dry_run or not result.changed:
+        return result
+    # 2. Write in one short transaction, from a plan that is still true: if anything changed since step 1,
+    #    plan again in here (on SQLite the IMMEDIATE transaction holds the write lock, so nothing else can).
+    try:
+        with transaction.atomic():
+            if csv_import.database_state() != state:
+                csv_import.plan_changes(result)
             csv_import.write_changes(result)
+    except IntegrityError as exc:
+        # A change the state did not show (see clients.csv_import); the transaction wrote nothing.
+        logger.warning("Clients import rolled back: %s", exc)
+        result.error(
+            0,
+            gettext(
+                "The clients or rules changed while this file was being imported, so nothing was written. "
+                "Import the file again."
+            ),
+        )
+    except ValidationError as exc:
+        result.error(0, " ".join(exc.messages))
     return result
 
 
