@@ -17,6 +17,7 @@ from clients.validators import (
     validate_email_list,
     validate_hex_color,
     validate_logo,
+    validate_single_line,
     validate_timezone,
 )
 from kinsta_sync.models import Site
@@ -74,13 +75,20 @@ class AgencyBranding(models.Model):
 
     SINGLETON_PK = 1
 
-    name = models.CharField(max_length=200, default="Agency Reports", help_text="Your agency's name.")
+    # The name and the sender name become the From header of every e-mail (clients.services.email_sender),
+    # the reply-to address the Reply-To header: one line each.
+    name = models.CharField(
+        max_length=200, default="Agency Reports", help_text="Your agency's name.", validators=[validate_single_line]
+    )
     logo = models.FileField(upload_to="agency/", blank=True, validators=[validate_logo])
     brand_color = models.CharField(max_length=7, default=DEFAULT_BRAND_COLOR, validators=[validate_hex_color])
     sender_name = models.CharField(
-        max_length=200, blank=True, help_text="The 'From' name of report and invitation e-mails."
+        max_length=200,
+        blank=True,
+        help_text="The 'From' name of report and invitation e-mails.",
+        validators=[validate_single_line],
     )
-    reply_to = models.EmailField(blank=True, help_text="Where clients' replies go.")
+    reply_to = models.EmailField(blank=True, help_text="Where clients' replies go.", validators=[validate_single_line])
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from email.utils import formataddr
+from email.utils import formataddr, parseaddr
 from typing import IO, Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import BadHeaderError, EmailMessage
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,6 +31,7 @@ from django.utils.translation import gettext
 from clients import csv_import
 from clients.models import AgencyBranding, Client, ClientMembership, MappingRule, SiteAssignment
 from clients.rules import RuleIndex, SiteFacts
+from clients.validators import validate_single_line
 from kinsta_sync.models import Site
 
 logger = logging.getLogger(__name__)
@@ -298,14 +301,37 @@ class InvitationError(Exception):
     pass
 
 
-def email_sender() -> tuple[str, list[str]]:
-    """The From address (the agency's sender name) and the Reply-To list from the agency branding."""
-    branding = AgencyBranding.get()
-    from_email = settings.DEFAULT_FROM_EMAIL
-    name = branding.sender_name or branding.name
-    if name and "<" not in from_email:
-        from_email = formataddr((name, from_email))
-    return from_email, [branding.reply_to] if branding.reply_to else []
+def _one_line(value: str) -> str:
+    """`value` on one line: runs of whitespace (line breaks included) become one space, other control
+    characters go."""
+    return " ".join("".join(ch for ch in value if unicodedata.category(ch) != "Cc" or ch.isspace()).split())
+
+
+def email_sender(*, branding: AgencyBranding | None = None) -> tuple[str, list[str]]:
+    """The From header and the Reply-To list of every e-mail the app sends (reports, invitations, password
+    resets): the one place they are built.
+
+    From is `"Sender name" <address>`: the branding's sender name (or the agency's name) and the address of
+    DEFAULT_FROM_EMAIL (whose own display name, if it has one, is only the fallback). The admin refuses a
+    name with a line break (validate_single_line); one saved before that check, or by code that skipped
+    it, is put on one line here rather than making Django refuse the header (BadHeaderError) when the mail
+    is sent. A Reply-To that is not one clean address is left out.
+    """
+    branding = branding or AgencyBranding.get()
+    reply_to = []
+    if branding.reply_to:
+        try:
+            validate_email(branding.reply_to)
+            validate_single_line(branding.reply_to)
+        except ValidationError:
+            logger.warning("Agency branding: reply-to %r is not one address; e-mails go without it", branding.reply_to)
+        else:
+            reply_to = [branding.reply_to]
+    default_name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if not address:  # not an address parseaddr understands: leave it as configured
+        return settings.DEFAULT_FROM_EMAIL, reply_to
+    name = _one_line(branding.sender_name or branding.name or "") or _one_line(default_name)
+    return (formataddr((name, address)) if name else address), reply_to
 
 
 def set_password_url(*, user: Any, base_url: str) -> str:
@@ -316,39 +342,9 @@ def set_password_url(*, user: Any, base_url: str) -> str:
     return base_url.rstrip("/") + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
 
 
-def invite_client_user(*, client: Client, email: str, base_url: str, invited_by: Any = None) -> Any:
-    """Create (or re-invite) a client user for `client` and e-mail them a set-password link.
-
-    `base_url` is the site's address as the recipient reaches it (e.g. request.build_absolute_uri("/")).
-    Refuses staff users and users of another client (InvitationError).
-    """
-    User = get_user_model()
-    email = User.objects.normalize_email(email.strip())
-    if not email or "@" not in email:
-        raise InvitationError("Enter an e-mail address.")
-    if len(email) > 150:
-        raise InvitationError("This e-mail address is too long for a login (150 characters at most).")
-    with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first() or User.objects.filter(username__iexact=email).first()
-        if user is None:
-            user = User(username=email.lower(), email=email, is_active=True)
-            user.set_unusable_password()
-            user.save()
-        elif user.is_staff or user.is_superuser:
-            raise InvitationError(f"{email} is agency staff; staff already see every client.")
-        membership = ClientMembership.objects.filter(user=user).select_related("client").first()
-        if membership is None:
-            membership = ClientMembership.objects.create(user=user, client=client)
-        elif membership.client_id != client.pk:
-            raise InvitationError(f"{email} already belongs to another client ({membership.client.name}).")
-        if not user.is_active:
-            user.is_active = True
-            user.save(update_fields=["is_active"])
-        membership.invited_at = timezone.now()
-        membership.save(update_fields=["invited_at"])
-
-    from_email, reply_to = email_sender()
+def _invitation_message(*, client: Client, user: Any, base_url: str) -> EmailMessage:
     branding = AgencyBranding.get()
+    from_email, reply_to = email_sender(branding=branding)
     context = {
         "client": client,
         "agency": branding,
@@ -361,6 +357,68 @@ def invite_client_user(*, client: Client, email: str, base_url: str, invited_by:
     with translation.override(client.language):
         subject = "".join(render_to_string("emails/client_invitation_subject.txt", context).splitlines())
         body = render_to_string("emails/client_invitation.txt", context)
-    EmailMessage(subject=subject, body=body, from_email=from_email, to=[user.email], reply_to=reply_to).send()
+    message = EmailMessage(subject=subject, body=body, from_email=from_email, to=[user.email], reply_to=reply_to)
+    message.message()  # builds the headers now: one Django would refuse fails here, not when sending
+    return message
+
+
+def invite_client_user(*, client: Client, email: str, base_url: str, invited_by: Any = None) -> Any:
+    """Create (or re-invite) a client user for `client` and e-mail them a set-password link.
+
+    `base_url` is the site's address as the recipient reaches it (e.g. request.build_absolute_uri("/")).
+    Refuses staff users and users of another client (InvitationError).
+
+    All or nothing: the user, the membership and the e-mail are made in one transaction, so an e-mail that
+    cannot be built leaves no user behind; it is sent after the commit (no transaction is held while the
+    mail server answers), and if the server refuses it a user created by this call is removed again.
+    """
+    User = get_user_model()
+    email = User.objects.normalize_email(email.strip())
+    if not email or "@" not in email:
+        raise InvitationError("Enter an e-mail address.")
+    if len(email) > 150:
+        raise InvitationError("This e-mail address is too long for a login (150 characters at most).")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise InvitationError(gettext("Enter a valid e-mail address.")) from exc
+    with transaction.atomic():
+        created = False
+        user = User.objects.filter(email__iexact=email).first() or User.objects.filter(username__iexact=email).first()
+        if user is None:
+            user = User(username=email.lower(), email=email, is_active=True)
+            user.set_unusable_password()
+            user.save()
+            created = True
+        elif user.is_staff or user.is_superuser:
+            raise InvitationError(f"{email} is agency staff; staff already see every client.")
+        membership = ClientMembership.objects.filter(user=user).select_related("client").first()
+        if membership is None:
+            membership = ClientMembership.objects.create(user=user, client=client)
+        elif membership.client_id != client.pk:
+            raise InvitationError(f"{email} already belongs to another client ({membership.client.name}).")
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+        membership.invited_at = timezone.now()
+        membership.save(update_fields=["invited_at"])
+        try:
+            message = _invitation_message(client=client, user=user, base_url=base_url)
+        except BadHeaderError as exc:  # raised inside the transaction: the user above is not kept
+            logger.warning("Invitation of %s not built: %s", email, exc)
+            raise InvitationError(
+                gettext("The invitation e-mail could not be built (%(error)s); nobody was invited.") % {"error": exc}
+            ) from exc
+
+    try:
+        message.send()
+    except OSError as exc:  # smtplib's errors included: the mail server refused or could not be reached
+        logger.warning("Invitation of %s not sent: %s", email, exc)
+        if created:
+            user.delete()
+        raise InvitationError(
+            gettext("The invitation e-mail could not be sent (%(error)s); nobody was invited. Try again.")
+            % {"error": exc}
+        ) from exc
     logger.info("Invited %s to client %s", user.email, client.slug)
     return user

@@ -1,13 +1,16 @@
-"""Validators for client settings: colours, time zones, e-mail lists and uploaded logos."""
+"""Validators for client settings: colours, time zones, e-mail lists, single-line header values and uploaded
+logos."""
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 import zoneinfo
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, RegexValidator
+from django.utils.translation import gettext_lazy as _
 
 validate_hex_color = RegexValidator(
     r"^#[0-9a-fA-F]{6}\Z", "Enter a colour as #RRGGBB, for example #4b2fd1.", code="invalid_color"
@@ -79,6 +82,20 @@ def validate_logo(file: Any) -> None:
         raise ValidationError("The file is not the image its name says it is.", code="logo_content")
     if extension == "webp" and head[8:12] != b"WEBP":
         raise ValidationError("The file is not the image its name says it is.", code="logo_content")
+
+
+def has_control_characters(value: str) -> bool:
+    """Line breaks, tabs, NUL, escape and the other control characters, and Unicode's line separators."""
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value)
+
+
+def validate_single_line(value: Any) -> None:
+    """For what ends up in an e-mail header (the sender's name and addresses): one line, nothing hidden.
+    A line break there is header injection; Django refuses such a header when the mail is sent."""
+    if isinstance(value, str) and has_control_characters(value):
+        raise ValidationError(
+            _("Use a single line without line breaks, tabs or other control characters."), code="single_line"
+        )
 
 
 def split_emails(text: str) -> list[str]:

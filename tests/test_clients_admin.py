@@ -472,6 +472,77 @@ def test_a_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothin
     assert mail.outbox == []
 
 
+# A sender name with a line break, saved before the branding validated it (or by code that skipped that).
+BROKEN_SENDER = "Northpeak\r\nBcc: victim@example.com"
+FLATTENED_SENDER = '"Northpeak Bcc: victim@example.com" <reports@localhost>'
+
+
+def save_past_validation(**fields) -> None:
+    AgencyBranding.get()
+    AgencyBranding.objects.update(**fields)
+
+
+def test_the_branding_page_refuses_a_sender_name_with_a_line_break(admin_client):
+    AgencyBranding.get()
+    url = f"/admin/clients/agencybranding/{AgencyBranding.SINGLETON_PK}/change/"
+    data = {"name": "Northpeak", "brand_color": "#4b2fd1", "sender_name": BROKEN_SENDER, "reply_to": ""}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Use a single line without line breaks" in response.content.decode()
+    assert AgencyBranding.get().sender_name == ""
+
+
+def test_an_invitation_goes_out_on_one_line_whatever_sender_name_was_saved(admin_client, world):
+    save_past_validation(sender_name=BROKEN_SENDER)
+
+    response = invite(admin_client, world["acme"], "dana@acme.example")
+
+    assert response.status_code == 200
+    [message] = mail.outbox
+    assert message.from_email == FLATTENED_SENDER
+    assert message.message()["Bcc"] is None
+
+
+def test_a_password_reset_goes_out_on_one_line_whatever_sender_name_was_saved(client, client_a_user):
+    save_past_validation(sender_name=BROKEN_SENDER)
+
+    client.post("/password-reset/", {"email": client_a_user.email})
+
+    [message] = mail.outbox  # before, Django's reset form swallowed the BadHeaderError: no mail, no error
+    assert message.from_email == FLATTENED_SENDER
+    assert message.message()["Bcc"] is None
+
+
+def test_an_invitation_whose_e_mail_cannot_be_built_invites_nobody(admin_client, world, monkeypatch):
+    from clients import services
+
+    monkeypatch.setattr(services, "email_sender", lambda **kwargs: ("Evil\nBcc: v@example.com <r@localhost>", []))
+
+    response = invite(admin_client, world["acme"], "dana@acme.example")
+
+    assert response.status_code == 200
+    assert "could not be built" in response.content.decode()
+    assert not get_user_model().objects.filter(email__iexact="dana@acme.example").exists()
+    assert mail.outbox == []
+
+
+def test_an_invitation_the_mail_server_refuses_invites_nobody(admin_client, world, monkeypatch):
+    from django.core.mail import EmailMessage
+
+    def refuse(self, fail_silently=False):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("Connection refused")
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+
+    response = invite(admin_client, world["acme"], "dana@acme.example")
+
+    assert "could not be sent (Connection refused)" in response.content.decode()
+    assert not get_user_model().objects.filter(email__iexact="dana@acme.example").exists()
+    assert not ClientMembership.objects.filter(user__email__iexact="dana@acme.example").exists()
+
+
 def test_the_login_page_links_to_the_password_reset(client, db):
     html = client.get("/login/").content.decode()
     assert 'href="/password-reset/"' in html and "Forgot your password?" in html

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
 from clients.models import AgencyBranding, Client, MappingRule, SiteAssignment
+from clients.services import email_sender
 from clients.validators import LOGO_MAX_BYTES, split_emails, validate_logo
 from tests.factories import make_account, make_client, make_site
 
@@ -137,3 +138,64 @@ def test_a_rule_pattern_is_checked_and_trimmed(db):
     with pytest.raises(ValidationError) as error:
         MappingRule(client=acme, kind="domain", pattern="http://acme.com").full_clean()
     assert "pattern" in error.value.message_dict
+
+
+# --- The sender: one line, built in one place ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("sender_name", "Evil\r\nBcc: victim@example.com"),
+        ("sender_name", "Northpeak\nReports"),
+        ("sender_name", "Tab\there"),
+        ("sender_name", "NUL\x00byte"),
+        ("sender_name", "Line\u2028separator"),
+        ("name", "Northpeak\r\nDigital"),
+        ("reply_to", "hello@northpeak.example\nBcc: victim@example.com"),
+    ],
+)
+def test_the_sender_details_refuse_line_breaks_and_control_characters(db, field, value):
+    branding = AgencyBranding.get()
+    setattr(branding, field, value)
+
+    with pytest.raises(ValidationError) as error:
+        branding.full_clean()
+
+    assert field in error.value.message_dict
+
+
+def test_the_sender_details_take_ordinary_names(db):
+    branding = AgencyBranding(
+        name='Müller & Söhne, "Digital"', sender_name="Müller \u2013 Berichte 🚀", reply_to="hallo@mueller.example"
+    )
+    branding.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("sender_name", "default_from", "expected"),
+    [
+        ("Pixel Reports", "reports@localhost", "Pixel Reports <reports@localhost>"),
+        ("Evil\r\nBcc: victim@example.com", "reports@localhost", '"Evil Bcc: victim@example.com" <reports@localhost>'),
+        ("Tab\tand\x00NUL", "reports@localhost", "Tab andNUL <reports@localhost>"),
+        ("Pixel Reports", "Reports <reports@agency.example>", "Pixel Reports <reports@agency.example>"),
+        ("", "reports@localhost", "Agency Reports <reports@localhost>"),  # the agency's name
+    ],
+)
+def test_the_from_header_is_one_line_whatever_was_saved(db, settings, sender_name, default_from, expected):
+    settings.DEFAULT_FROM_EMAIL = default_from
+    # Saved past the validation (a row from before it, or code that skipped full_clean).
+    AgencyBranding.get()
+    AgencyBranding.objects.update(sender_name=sender_name)
+
+    from_email, _ = email_sender()
+
+    assert from_email == expected
+
+
+def test_a_reply_to_that_is_not_one_address_is_left_out(db):
+    AgencyBranding.get()
+    AgencyBranding.objects.update(reply_to="hello@northpeak.example\nBcc: victim@example.com")
+    assert email_sender()[1] == []
+    AgencyBranding.objects.update(reply_to="hello@northpeak.example")
+    assert email_sender()[1] == ["hello@northpeak.example"]
