@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from clients.logos import LogoField
 from clients.validators import (
     validate_email_list,
     validate_hex_color,
@@ -43,7 +44,7 @@ class Client(models.Model):
     timezone = models.CharField(
         max_length=64, default="UTC", validators=[validate_timezone], help_text="Report days start at midnight here."
     )
-    logo = models.FileField(upload_to="client-logos/", blank=True, validators=[validate_logo])
+    logo = LogoField(upload_to="client-logos/", blank=True, validators=[validate_logo])
     brand_color = models.CharField(max_length=7, default=DEFAULT_BRAND_COLOR, validators=[validate_hex_color])
     notes = models.TextField(blank=True, help_text="Internal: never shown to the client.")
     is_active = models.BooleanField(default=True, help_text="Inactive clients get no reports and no portal access.")
@@ -80,7 +81,7 @@ class AgencyBranding(models.Model):
     name = models.CharField(
         max_length=200, default="Agency Reports", help_text="Your agency's name.", validators=[validate_single_line]
     )
-    logo = models.FileField(upload_to="agency/", blank=True, validators=[validate_logo])
+    logo = LogoField(upload_to="agency/", blank=True, validators=[validate_logo])
     brand_color = models.CharField(max_length=7, default=DEFAULT_BRAND_COLOR, validators=[validate_hex_color])
     sender_name = models.CharField(
         max_length=200,

@@ -4,6 +4,7 @@ users and anonymous visitors are sent to the admin login."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -541,6 +543,47 @@ def test_an_invitation_the_mail_server_refuses_invites_nobody(admin_client, worl
     assert "could not be sent (Connection refused)" in response.content.decode()
     assert not get_user_model().objects.filter(email__iexact="dana@acme.example").exists()
     assert not ClientMembership.objects.filter(user__email__iexact="dana@acme.example").exists()
+
+
+def png(size: tuple[int, int], *, mode: str = "RGB") -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new(mode, size).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload_agency_logo(admin_client, name: str, content: bytes):
+    AgencyBranding.get()
+    url = f"/admin/clients/agencybranding/{AgencyBranding.SINGLETON_PK}/change/"
+    data = {"name": "Northpeak", "brand_color": "#4b2fd1", "sender_name": "", "reply_to": "",
+            "logo": SimpleUploadedFile(name, content, content_type="image/png")}  # fmt: skip
+    return admin_client.post(url, data)
+
+
+def test_an_uploaded_logo_is_stored_as_a_clean_png(admin_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    polyglot = png((200, 80)) + b"<html><script>alert(document.cookie)</script></html>"
+
+    response = upload_agency_logo(admin_client, "logo.png", polyglot)
+
+    assert response.status_code == 302
+    logo = AgencyBranding.get().logo
+    stored = logo.read()
+    logo.close()
+    assert logo.name.startswith("agency/") and logo.name.endswith(".png")
+    assert b"<script" not in stored and stored.endswith(b"IEND\xaeB`\x82")
+
+
+def test_an_oversized_logo_is_refused_with_a_message_and_not_stored(admin_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+    response = upload_agency_logo(admin_client, "logo.png", png((12_000, 12_000), mode="1"))
+
+    assert response.status_code == 200
+    assert "The logo is 12000 x 12000 pixels" in response.content.decode()
+    assert not AgencyBranding.get().logo
+    assert not any(tmp_path.rglob("*.png"))
 
 
 def test_the_login_page_links_to_the_password_reset(client, db):
