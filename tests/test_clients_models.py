@@ -255,7 +255,7 @@ def test_the_sender_details_take_ordinary_names(db):
     [
         ("Pixel Reports", "reports@localhost", "Pixel Reports <reports@localhost>"),
         ("Evil\r\nBcc: victim@example.com", "reports@localhost", '"Evil Bcc: victim@example.com" <reports@localhost>'),
-        ("Tab\tand\x00NUL", "reports@localhost", "Tab andNUL <reports@localhost>"),
+        ("Tab\tand\x1bescape", "reports@localhost", "Tab andescape <reports@localhost>"),  # NUL: PostgreSQL refuses it
         ("Pixel Reports", "Reports <reports@agency.example>", "Pixel Reports <reports@agency.example>"),
         ("", "reports@localhost", "Agency Reports <reports@localhost>"),  # the agency's name
     ],
