@@ -261,8 +261,8 @@ def import_clients_csv(*, file: IO[bytes], dry_run: bool = False) -> ImportResul
 
     Every row is checked first; if any is bad, the result lists every error with its line number and
     nothing is written. Importing the same file again changes nothing. The queries are a fixed number
-    whatever the number of rows (plus one per few hundred new rules), and only the last few of them,
-    the bulk writes, hold the write lock.
+    whatever the number of rows (on SQLite plus one per ~140 new rules, its limit of query parameters), and
+    only the last few of them, the bulk writes, hold the write lock.
     """
     result = csv_import.parse(file)
     if not result.ok:
