@@ -124,7 +124,8 @@ def import_file(*, rows: int, existing_clients: int) -> bytes:
 
 class LockProbe:
     """Another connection to the same SQLite file takes and drops the write lock every 20 ms, as a login's
-    session write would; `longest` is the longest it had to wait."""
+    session write would; `longest` is the longest it had to wait. It is a thread of this process, so the
+    wait includes the time the import's Python work holds the GIL (a few ms to tens of ms)."""
 
     def __init__(self, path: str) -> None:
         self.path, self.longest, self._stop = path, 0.0, threading.Event()
