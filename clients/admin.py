@@ -252,17 +252,14 @@ class SuggestionMixin:
     @admin.display(description="Rules would…")
     def suggestion(self, obj: Site) -> str:
         plan = _current_plan.get()
-        if plan is None:
-            return "—"
-        for conflict in plan.conflicts:
-            if conflict.site.pk == obj.pk and conflict.winner is None:
-                names = sorted({rule.client.name for rule in conflict.losers})
-                return format_html(
-                    '<span class="conflict">conflict: {}</span>', format_html_join(" / ", "{}", ((n,) for n in names))
-                )
-        for assignment in plan.assignments:
-            if assignment.site.pk == obj.pk:
-                return format_html("assign to {} <small>({})</small>", assignment.client.name, assignment.rule.pattern)
+        entry = plan.by_site().get(obj.pk) if plan is not None else None
+        if isinstance(entry, services.Conflict):
+            names = sorted({rule.client.name for rule in entry.losers})
+            return format_html(
+                '<span class="conflict">conflict: {}</span>', format_html_join(" / ", "{}", ((n,) for n in names))
+            )
+        if isinstance(entry, services.PlannedAssignment):
+            return format_html("assign to {} <small>({})</small>", entry.client.name, entry.rule.pattern)
         return "—"
 
 

@@ -3,7 +3,8 @@
 Each row names a client and optionally adds a contact e-mail and/or a mapping rule to it; several rows may
 name the same client. The file is checked as a whole first (every error, with its line number); only a file
 without errors is applied, and applying it twice changes nothing (clients are matched by name, e-mails and
-rules by value, all case-insensitively).
+rules by value, all compared as `clients.rules.normalize` does: case, outer spaces and invisible marks do
+not count).
 
 Cells are stored verbatim: a client called `=HYPERLINK(...)` is a legal (if odd) name. Templates escape it
 and CSV exports neutralise formulas when writing, which is where the danger is.
@@ -14,10 +15,12 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.text import slugify
 
 from clients.models import Client, MappingRule
@@ -57,6 +60,9 @@ class ClientChange:
     new_emails: list[str] = field(default_factory=list)
     new_rules: list[tuple[str, str]] = field(default_factory=list)  # (kind, pattern)
     client: Client | None = None  # set once written
+    # While planning: the client's e-mails (normalised) and the file's rules for it.
+    known_emails: set[str] = field(default_factory=set, repr=False)
+    rule_rows: list[tuple[str, str]] = field(default_factory=list, repr=False)
 
     @property
     def is_change(self) -> bool:
@@ -237,60 +243,112 @@ def parse(file: IO[bytes]) -> ImportResult:
 
 
 # --- Planning and writing ----------------------------------------------------------------------------------
+# The plan reads the clients and rules in two queries and compares in memory (dicts and sets, each value
+# normalised once), so it takes time linear in the rows and no lock; the write is a few bulk statements in
+# one short transaction. Between the two someone may change the clients or rules: `database_state` is
+# read before planning and again inside the transaction, and a changed state plans again there. What a
+# cheap state cannot see (an UPDATE that leaves `updated_at` alone) the unique constraints on names, slugs
+# and rules still refuse, and the import then says so and writes nothing.
 
 
-def _unique_slug(name: str, taken: set[str]) -> str:
+def database_state() -> tuple[Any, ...]:
+    """Changes whenever a client or rule is added, removed or saved (counts, newest ids, latest saves)."""
+    clients = Client.objects.aggregate(n=Count("pk"), top=Max("pk"), saved=Max("updated_at"))
+    rules = MappingRule.objects.aggregate(n=Count("pk"), top=Max("pk"), saved=Max("updated_at"))
+    return (*clients.values(), *rules.values())
+
+
+def _unique_slug(name: str, taken: set[str], next_suffix: dict[str, int]) -> str:
     base = slugify(name)[: SLUG_MAX - 6].strip("-") or "client"
-    slug, n = base, 2
-    while slug in taken or Client.objects.filter(slug=slug).exists():
+    slug, n = base, next_suffix.get(base, 2)
+    while slug in taken:
         slug, n = f"{base}-{n}", n + 1
+    next_suffix[base] = n
     taken.add(slug)
     return slug
 
 
-def plan_changes(result: ImportResult) -> None:
-    """Compare the rows with the database and fill `result.changes` (what an import would write)."""
+def plan_changes(result: ImportResult) -> tuple[Any, ...]:
+    """Compare the rows with the database and fill `result.changes` (what an import would write).
+
+    Reads the database in a fixed number of queries whatever the number of rows, and writes nothing.
+    Returns the `database_state` the plan was made from.
+    """
+    state = database_state()
+    clients = list(Client.objects.only("pk", "name", "slug", "contact_emails").order_by("name", "pk"))
+    by_name: dict[str, Client] = {}
+    for client in clients:
+        by_name.setdefault(normalize(client.name), client)
+    taken_slugs = {client.slug for client in clients}
+    next_suffix: dict[str, int] = {}
     changes: dict[str, ClientChange] = {}
-    taken_slugs: set[str] = set()
     for row in result.rows:
         key = normalize(row.client)
         change = changes.get(key)
         if change is None:
-            existing = Client.objects.filter(name__iexact=row.client).first()
+            existing = by_name.get(key)
             change = ClientChange(
                 name=existing.name if existing else row.client,
                 existing=existing,
-                slug=existing.slug if existing else _unique_slug(row.client, taken_slugs),
+                slug=existing.slug if existing else _unique_slug(row.client, taken_slugs, next_suffix),
             )
+            if existing is not None:
+                change.known_emails = {normalize(email) for email in existing.contact_email_list}
             changes[key] = change
         if row.contact_email:
-            known = {normalize(email) for email in (change.existing.contact_email_list if change.existing else [])}
-            known |= {normalize(email) for email in change.new_emails}
-            if normalize(row.contact_email) not in known:
+            email = normalize(row.contact_email)
+            if email not in change.known_emails:
+                change.known_emails.add(email)
                 change.new_emails.append(row.contact_email)
         if row.rule_kind:
-            known_rules = {(kind, normalize(pattern)) for kind, pattern in change.new_rules}
-            if change.existing is not None:
-                known_rules |= {
-                    (kind, normalize(pattern))
-                    for kind, pattern in change.existing.mapping_rules.values_list("kind", "pattern")
-                }
-            if (row.rule_kind, normalize(row.pattern)) not in known_rules:
-                change.new_rules.append((row.rule_kind, row.pattern))
+            change.rule_rows.append((row.rule_kind, row.pattern))
+    # The rules of the clients the file names, read once; every pattern normalised once.
+    named = [change.existing.pk for change in changes.values() if change.existing is not None]
+    known_rules: dict[int, set[tuple[str, str]]] = {client_id: set() for client_id in named}
+    for client_id, kind, pattern in MappingRule.objects.values_list("client_id", "kind", "pattern"):
+        if client_id in known_rules:
+            known_rules[client_id].add((kind, normalize(pattern)))
+    for change in changes.values():
+        known = known_rules.get(change.existing.pk, set()) if change.existing is not None else set()
+        change.new_rules = []
+        for kind, pattern in change.rule_rows:
+            rule = (kind, normalize(pattern))
+            if rule not in known:
+                known.add(rule)
+                change.new_rules.append((kind, pattern))
     result.changes = list(changes.values())
+    return state
 
 
 def write_changes(result: ImportResult) -> None:
-    for change in result.changes:
-        client = change.existing
-        if client is None:
-            client = Client(name=change.name, slug=change.slug, contact_emails=change.new_emails)
-            client.full_clean()
-            client.save()
-        elif change.new_emails:
-            client.contact_emails = [*client.contact_email_list, *change.new_emails]
-            client.save(update_fields=["contact_emails", "updated_at"])
-        MappingRule.objects.bulk_create(
-            [MappingRule(client=client, kind=kind, pattern=pattern) for kind, pattern in change.new_rules]
-        )
+    """Write the plan in a few bulk statements (the caller holds the transaction)."""
+    now = timezone.now()
+    created = [change for change in result.changes if change.existing is None]
+    new_clients = [Client(name=c.name, slug=c.slug, contact_emails=c.new_emails) for c in created]
+    for client in new_clients:
+        # Field checks only: uniqueness is what the plan ensured and the database's constraints enforce.
+        client.full_clean(validate_unique=False, validate_constraints=False)
+    Client.objects.bulk_create(new_clients)
+    if any(client.pk is None for client in new_clients):  # a database that cannot return the new ids
+        ids = dict(Client.objects.filter(slug__in=[c.slug for c in new_clients]).values_list("slug", "pk"))
+        for client in new_clients:
+            client.pk = ids[client.slug]
+    for change, client in zip(created, new_clients, strict=True):
         change.client = client
+    updated = []
+    for change in result.changes:
+        if change.existing is None:
+            continue
+        change.client = change.existing
+        if change.new_emails:
+            change.existing.contact_emails = [*change.existing.contact_email_list, *change.new_emails]
+            change.existing.updated_at = now  # bulk_update does not apply auto_now
+            updated.append(change.existing)
+    Client.objects.bulk_update(updated, ["contact_emails", "updated_at"])
+    MappingRule.objects.bulk_create(
+        [
+            MappingRule(client=change.client, kind=kind, pattern=pattern)
+            for change in result.changes
+            for kind, pattern in change.new_rules
+        ]
+    )

@@ -13,10 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from clients.logos import LogoField
 from clients.validators import (
     validate_email_list,
     validate_hex_color,
     validate_logo,
+    validate_single_line,
     validate_timezone,
 )
 from kinsta_sync.models import Site
@@ -42,7 +44,7 @@ class Client(models.Model):
     timezone = models.CharField(
         max_length=64, default="UTC", validators=[validate_timezone], help_text="Report days start at midnight here."
     )
-    logo = models.FileField(upload_to="client-logos/", blank=True, validators=[validate_logo])
+    logo = LogoField(upload_to="client-logos/", blank=True, validators=[validate_logo])
     brand_color = models.CharField(max_length=7, default=DEFAULT_BRAND_COLOR, validators=[validate_hex_color])
     notes = models.TextField(blank=True, help_text="Internal: never shown to the client.")
     is_active = models.BooleanField(default=True, help_text="Inactive clients get no reports and no portal access.")
@@ -74,13 +76,20 @@ class AgencyBranding(models.Model):
 
     SINGLETON_PK = 1
 
-    name = models.CharField(max_length=200, default="Agency Reports", help_text="Your agency's name.")
-    logo = models.FileField(upload_to="agency/", blank=True, validators=[validate_logo])
+    # The name and the sender name become the From header of every e-mail (clients.services.email_sender),
+    # the reply-to address the Reply-To header: one line each.
+    name = models.CharField(
+        max_length=200, default="Agency Reports", help_text="Your agency's name.", validators=[validate_single_line]
+    )
+    logo = LogoField(upload_to="agency/", blank=True, validators=[validate_logo])
     brand_color = models.CharField(max_length=7, default=DEFAULT_BRAND_COLOR, validators=[validate_hex_color])
     sender_name = models.CharField(
-        max_length=200, blank=True, help_text="The 'From' name of report and invitation e-mails."
+        max_length=200,
+        blank=True,
+        help_text="The 'From' name of report and invitation e-mails.",
+        validators=[validate_single_line],
     )
-    reply_to = models.EmailField(blank=True, help_text="Where clients' replies go.")
+    reply_to = models.EmailField(blank=True, help_text="Where clients' replies go.", validators=[validate_single_line])
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,21 +1,25 @@
-"""Validators for client settings: colours, time zones, e-mail lists and uploaded logos."""
+"""Validators for client settings: colours, time zones, e-mail lists, single-line header values and uploaded
+logos."""
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 import zoneinfo
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from clients.logos import LOGO_MAX_BYTES, decode_logo
 
 validate_hex_color = RegexValidator(
     r"^#[0-9a-fA-F]{6}\Z", "Enter a colour as #RRGGBB, for example #4b2fd1.", code="invalid_color"
 )
 
 # Logos end up in HTML e-mails and PDFs. SVG is left out on purpose: it can carry scripts, and a logo
-# served from our own origin must never be able to run one.
-LOGO_MAX_BYTES = 512 * 1024
+# served from our own origin must never be able to run one. What is stored is re-encoded (clients.logos).
 _LOGO_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "png": (b"\x89PNG\r\n\x1a\n",),
     "jpg": (b"\xff\xd8\xff",),
@@ -56,7 +60,8 @@ def validate_email_list(value: Any) -> None:
 
 
 def validate_logo(file: Any) -> None:
-    """Only small raster images whose first bytes match their extension."""
+    """Only small raster images whose first bytes match their extension, and that decode within the pixel
+    caps (clients.logos.decode_logo)."""
     name = getattr(file, "name", "") or ""
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in _LOGO_SIGNATURES:
@@ -79,6 +84,21 @@ def validate_logo(file: Any) -> None:
         raise ValidationError("The file is not the image its name says it is.", code="logo_content")
     if extension == "webp" and head[8:12] != b"WEBP":
         raise ValidationError("The file is not the image its name says it is.", code="logo_content")
+    decode_logo(file)
+
+
+def has_control_characters(value: str) -> bool:
+    """Line breaks, tabs, NUL, escape and the other control characters, and Unicode's line separators."""
+    return any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value)
+
+
+def validate_single_line(value: Any) -> None:
+    """For what ends up in an e-mail header (the sender's name and addresses): one line, nothing hidden.
+    A line break there is header injection; Django refuses such a header when the mail is sent."""
+    if isinstance(value, str) and has_control_characters(value):
+        raise ValidationError(
+            _("Use a single line without line breaks, tabs or other control characters."), code="single_line"
+        )
 
 
 def split_emails(text: str) -> list[str]:

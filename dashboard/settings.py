@@ -140,6 +140,8 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_MINUTES", default=15) / 60  # hours
 # Lock the pair, not the account: a stranger guessing from elsewhere cannot lock a user out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the visitor's as the proxy reports it (TRUSTED_PROXY_HOPS, below), not the proxy's own.
+AXES_CLIENT_IP_CALLABLE = "clients.visitor_address.visitor_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -176,7 +178,13 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_HTTPS_PROXY", default=False) else None
+BEHIND_HTTPS_PROXY = env.bool("BEHIND_HTTPS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
+# How many proxies in front of the app append to X-Forwarded-For: the visitor's address is the entry that
+# many places from the right (clients.visitor_address). 0 ignores the header, which any visitor can forge.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=1 if BEHIND_HTTPS_PROXY else 0)
+if TRUSTED_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be 0 (no proxy) or the number of proxies in front of the app")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # Load balancers check health over plain HTTP inside the network: /healthz answers there instead of a 301.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -27,7 +27,6 @@ import logging
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +38,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from clients.models import AgencyBranding, Client
+from clients.services import email_sender
 from dashboard.delivery.models import ReportSchedule, ReportSend, report_file_name
 from dashboard.exports.csv import report_numbers
 from dashboard.reports.periods import CALENDAR, CUSTOM, Period, comparison_period, is_whole_months
@@ -370,13 +370,13 @@ def build_email(send: ReportSend, *, recipients: list[str] | None = None) -> Ema
         subject = " ".join(render_to_string("delivery/emails/report_subject.txt", context).split())
         text = render_to_string("delivery/emails/report.txt", context)
         html = render_to_string("delivery/emails/report.html", context)
-    sender = formataddr((context["sender_name"], settings.DEFAULT_FROM_EMAIL)) if context["sender_name"] else None
+    from_email, reply_to = email_sender(branding=branding)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=sender or settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email,
         to=recipients if recipients is not None else list(send.recipients),
-        reply_to=[branding.reply_to] if branding.reply_to else None,
+        reply_to=reply_to,
     )
     message.attach_alternative(html, "text/html")
     with send.pdf.open("rb") as handle:

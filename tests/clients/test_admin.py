@@ -4,6 +4,7 @@ users and anonymous visitors are sent to the admin login."""
 
 from __future__ import annotations
 
+import io
 import re
 import zoneinfo
 from datetime import timedelta
@@ -12,6 +13,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
@@ -535,6 +537,118 @@ def test_a_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothin
     response = client.post("/password-reset/", {"email": "nobody@example.com"}, follow=True)
     assert "Check your e-mail" in response.content.decode()
     assert mail.outbox == []
+
+
+# A sender name with a line break, saved before the branding validated it (or by code that skipped that).
+BROKEN_SENDER = "Northpeak\r\nBcc: victim@example.com"
+FLATTENED_SENDER = '"Northpeak Bcc: victim@example.com" <reports@localhost>'
+
+
+def save_past_validation(**fields) -> None:
+    AgencyBranding.get()
+    AgencyBranding.objects.update(**fields)
+
+
+def test_the_branding_page_refuses_a_sender_name_with_a_line_break(admin_client):
+    AgencyBranding.get()
+    url = f"/admin/clients/agencybranding/{AgencyBranding.SINGLETON_PK}/change/"
+    data = {"name": "Northpeak", "brand_color": "#4b2fd1", "sender_name": BROKEN_SENDER, "reply_to": ""}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Use a single line without line breaks" in response.content.decode()
+    assert AgencyBranding.get().sender_name == ""
+
+
+def test_an_invitation_goes_out_on_one_line_whatever_sender_name_was_saved(admin_client, world):
+    save_past_validation(sender_name=BROKEN_SENDER)
+
+    response = invite(admin_client, world["acme"], "dana@acme.example")
+
+    assert response.status_code == 200
+    [message] = mail.outbox
+    assert message.from_email == FLATTENED_SENDER
+    assert message.message()["Bcc"] is None
+
+
+def test_a_password_reset_goes_out_on_one_line_whatever_sender_name_was_saved(client, client_a_user):
+    save_past_validation(sender_name=BROKEN_SENDER)
+
+    client.post("/password-reset/", {"email": client_a_user.email})
+
+    [message] = mail.outbox  # before, Django's reset form swallowed the BadHeaderError: no mail, no error
+    assert message.from_email == FLATTENED_SENDER
+    assert message.message()["Bcc"] is None
+
+
+def test_an_invitation_whose_e_mail_cannot_be_built_invites_nobody(admin_client, world, monkeypatch):
+    from clients import services
+
+    monkeypatch.setattr(services, "email_sender", lambda **kwargs: ("Evil\nBcc: v@example.com <r@localhost>", []))
+
+    response = invite(admin_client, world["acme"], "dana@acme.example")
+
+    assert response.status_code == 200
+    assert "could not be built" in response.content.decode()
+    assert not get_user_model().objects.filter(email__iexact="dana@acme.example").exists()
+    assert mail.outbox == []
+
+
+def test_an_invitation_the_mail_server_refuses_invites_nobody(admin_client, world, monkeypatch):
+    from django.core.mail import EmailMessage
+
+    def refuse(self, fail_silently=False):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("Connection refused")
+
+    monkeypatch.setattr(EmailMessage, "send", refuse)
+
+    response = invite(admin_client, world["acme"], "dana@acme.example")
+
+    assert "could not be sent (Connection refused)" in response.content.decode()
+    assert not get_user_model().objects.filter(email__iexact="dana@acme.example").exists()
+    assert not ClientMembership.objects.filter(user__email__iexact="dana@acme.example").exists()
+
+
+def png(size: tuple[int, int], *, mode: str = "RGB") -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new(mode, size).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def upload_agency_logo(admin_client, name: str, content: bytes):
+    AgencyBranding.get()
+    url = f"/admin/clients/agencybranding/{AgencyBranding.SINGLETON_PK}/change/"
+    data = {"name": "Northpeak", "brand_color": "#4b2fd1", "sender_name": "", "reply_to": "",
+            "logo": SimpleUploadedFile(name, content, content_type="image/png")}  # fmt: skip
+    return admin_client.post(url, data)
+
+
+def test_an_uploaded_logo_is_stored_as_a_clean_png(admin_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    polyglot = png((200, 80)) + b"<html><script>alert(document.cookie)</script></html>"
+
+    response = upload_agency_logo(admin_client, "logo.png", polyglot)
+
+    assert response.status_code == 302
+    logo = AgencyBranding.get().logo
+    stored = logo.read()
+    logo.close()
+    assert logo.name.startswith("agency/") and logo.name.endswith(".png")
+    assert b"<script" not in stored and stored.endswith(b"IEND\xaeB`\x82")
+
+
+def test_an_oversized_logo_is_refused_with_a_message_and_not_stored(admin_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+    response = upload_agency_logo(admin_client, "logo.png", png((12_000, 12_000), mode="1"))
+
+    assert response.status_code == 200
+    assert "The logo is 12000 x 12000 pixels" in response.content.decode()
+    assert not AgencyBranding.get().logo
+    assert not any(tmp_path.rglob("*.png"))
 
 
 def test_the_login_page_links_to_the_password_reset(client, db):

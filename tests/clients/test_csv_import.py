@@ -8,6 +8,8 @@ from io import BytesIO, StringIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from clients import csv_import
 from clients.models import Client, MappingRule
@@ -203,6 +205,98 @@ def test_hostile_strings_are_shown_inert_in_the_admin(client, agency_admin):
     assert "<img src=x onerror=alert(1)>" not in rules_html
     assert "VIP &lt;img src=x onerror=alert(1)&gt;" in rules_html
     assert "東京ベーカリー" in rules_html
+
+
+# --- Size: queries, locks and a plan gone stale -----------------------------------------------------------
+
+
+def rows_file(rows: int, prefix: str) -> str:
+    """`rows` rows for new clients (two rows each) plus one adding an e-mail and a rule to "Existing Co"."""
+    lines = ["client,contact_email,rule_kind,pattern", f"existing co,{prefix}@existing.example,name,{prefix}-*"]
+    lines += [f"{prefix} {n // 2},{prefix}{n}@new.example,domain,*.{prefix}{n}.example" for n in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def queries_of(text: str, *, dry_run: bool = False) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        result = run(text, dry_run=dry_run)
+    assert result.ok, result.errors
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_an_imports_queries_do_not_grow_with_its_rows(db):
+    make_client("Existing Co", slug="existing", contact_emails=["old@existing.example"])
+    make_client("Other Co", slug="other").mapping_rules.create(kind="label", pattern="Other")
+
+    small = queries_of(rows_file(10, "small"))
+    large = queries_of(rows_file(100, "large"))
+
+    assert len(small) == len(large)
+    assert Client.objects.count() == 2 + 5 + 50
+    assert MappingRule.objects.count() == 1 + 11 + 101
+    assert Client.objects.get(slug="existing").contact_email_list == [
+        "old@existing.example",
+        "small@existing.example",
+        "large@existing.example",
+    ]
+
+
+def test_a_dry_run_only_reads(db):
+    make_client("Existing Co", slug="existing")
+
+    statements = queries_of(rows_file(20, "dry"), dry_run=True)
+
+    assert statements and all(sql.lstrip().upper().startswith("SELECT") for sql in statements), statements
+    assert Client.objects.count() == 1
+
+
+def test_re_importing_an_unchanged_file_only_reads(db):
+    assert run(GOOD).ok
+
+    statements = queries_of(GOOD)
+
+    assert all(sql.lstrip().upper().startswith("SELECT") for sql in statements), statements
+
+
+def test_a_client_created_while_the_file_was_planned_is_added_to_not_duplicated(db, monkeypatch):
+    plan = csv_import.plan_changes
+
+    def plan_then_someone_adds_acme(result):  # type: ignore[no-untyped-def]
+        state = plan(result)
+        if not Client.objects.filter(slug="acme").exists():
+            make_client("ACME Corp", slug="acme")  # e.g. in the admin, between planning and writing
+        return state
+
+    monkeypatch.setattr(csv_import, "plan_changes", plan_then_someone_adds_acme)
+
+    result = run(GOOD)
+
+    assert result.ok, result.errors
+    assert sorted(Client.objects.values_list("slug", flat=True)) == ["acme", "bluebird-bakery"]
+    assert Client.objects.get(slug="acme").mapping_rules.count() == 3
+
+
+def test_a_change_no_state_shows_fails_the_import_with_a_clear_error_and_writes_nothing(db, monkeypatch):
+    other = make_client("Other", slug="other")
+    plan = csv_import.plan_changes
+
+    def plan_then_someone_takes_the_slug(result):  # type: ignore[no-untyped-def]
+        state = plan(result)
+        # An UPDATE that leaves updated_at alone: counts, ids and save times all stay the same.
+        Client.objects.filter(pk=other.pk).update(slug="acme-corp")
+        return state
+
+    monkeypatch.setattr(csv_import, "plan_changes", plan_then_someone_takes_the_slug)
+
+    result = run(GOOD)
+
+    assert not result.ok
+    assert [str(e) for e in result.errors] == [
+        "The clients or rules changed while this file was being imported, so nothing was written. "
+        "Import the file again."
+    ]
+    assert list(Client.objects.values_list("slug", flat=True)) == ["acme-corp"]
+    assert MappingRule.objects.count() == 0
 
 
 # --- The command ----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ rules running after every sync (against the fake Kinsta over HTTP)."""
 from __future__ import annotations
 
 from io import StringIO
+from operator import itemgetter
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -94,6 +95,57 @@ def test_hostile_label_patterns_match_literally():
     formula = '=HYPERLINK("http://evil.example","click")'
     assert rule_matches(kind="label", pattern=formula, facts=facts(labels=[formula]))
     assert rule_matches(kind="label", pattern="عميل مميز", facts=facts(labels=["\u200fعميل مميز\u200f"]))
+
+
+GLOBS = ["*.acme.com", "acme.com", "*acme*", "acme-*", "a?me.com", "[as]hop.acme.com", "shop.*.com", "*", "[ab",
+         "*.", "*com", "Shop.Acme.COM", "*.*", "?", ""]  # fmt: skip
+VALUES = ["shop.acme.com", "acme.com", "www.acme.com.evil", "acme-shop", "ahop.acme.com", "[ab", "acme", "."]
+
+
+@pytest.mark.parametrize("pattern", GLOBS)
+def test_the_rule_index_matches_exactly_like_fnmatch(pattern):
+    from fnmatch import fnmatchcase
+
+    from clients.rules import RuleIndex, normalize
+
+    for value in VALUES:
+        index = RuleIndex([("domain", pattern), ("name", pattern)], kind=itemgetter(0), pattern=itemgetter(1))
+        expected = bool(normalize(pattern)) and fnmatchcase(normalize(value), normalize(pattern))
+        found = index.matching(facts(domains=[value], names=[value]))
+        assert found == ([("domain", pattern), ("name", pattern)] if expected else []), (pattern, value)
+
+
+def test_the_rule_index_keeps_the_rules_order(sites):
+    from clients.rules import RuleIndex
+
+    rules = [("name", "acme-*"), ("label", "acme corp"), ("domain", "shop.acme.com"), ("domain", "*.com")]
+    site = facts(labels=["Acme Corp"], domains=["shop.acme.com"], names=["acme-shop"])
+
+    assert RuleIndex(rules, kind=itemgetter(0), pattern=itemgetter(1)).matching(site) == rules
+    assert RuleIndex(rules[::-1], kind=itemgetter(0), pattern=itemgetter(1)).matching(site) == rules[::-1]
+
+
+def test_the_preview_normalises_each_pattern_once_not_once_per_site(sites, acme, globex, monkeypatch):
+    from clients import rules as rules_module
+
+    # Spelt unlike any site's label, domain or name, so the calls that normalise them can be told apart.
+    rules = [(acme, "label", "ACME CORP"), (acme, "domain", "WWW.Acme.com"), (globex, "name", "globex*"),
+             (globex, "domain", "*.io")]  # fmt: skip
+    for client, kind, pattern in rules:
+        MappingRule.objects.create(client=client, kind=kind, pattern=pattern)
+    patterns = [pattern for _, _, pattern in rules]
+    normalize, calls = rules_module.normalize, []
+
+    def counting(value: str) -> str:
+        calls.append(value)
+        return normalize(value)
+
+    monkeypatch.setattr(rules_module, "normalize", counting)
+
+    plan = preview_mapping_rules()
+
+    assert len(plan.assignments) == 4  # acme-shop, acme-home, globex, initech
+    assert sorted(value for value in calls if value in patterns) == sorted(patterns)
 
 
 @pytest.mark.parametrize(
