@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.validators import validate_email_list
+from dashboard.exports.downloads import report_file_name
 
 
 class ReportArchiveStorage(FileSystemStorage):
@@ -211,11 +211,6 @@ class ReportSend(models.Model):
     @property
     def has_pdf(self) -> bool:
         return bool(self.pdf)
-
-
-def report_file_name(slug: str, start: date, end: date, extension: str, *, suffix: str = "") -> str:
-    """`report-acme-2025-03-01-to-2025-03-31.pdf`: the client and the period, safe in any file system."""
-    return f"report-{slug}-{start.isoformat()}-to-{end.isoformat()}{suffix}.{extension}"
 
 
 def new_share_nonce() -> str:

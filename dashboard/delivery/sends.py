@@ -39,8 +39,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from clients.models import AgencyBranding, Client
-from dashboard.delivery.models import ReportSchedule, ReportSend, report_file_name
+from dashboard.delivery.models import ReportSchedule, ReportSend
 from dashboard.exports.csv import report_numbers
+from dashboard.exports.downloads import report_file_name
 from dashboard.reports.periods import CALENDAR, CUSTOM, Period, comparison_period, is_whole_months
 from dashboard.reports.selectors import change_ratio, client_report
 
