@@ -21,8 +21,7 @@ from django.views.decorators.http import require_GET
 
 from clients.access import get_client_for_user, is_staff
 from clients.models import Client
-from dashboard.delivery import sends as delivery
-from dashboard.delivery import sharing
+from dashboard.delivery import sharing, timing
 from dashboard.delivery.forms import SendNowForm, ShareLinkForm
 from dashboard.delivery.models import ReportSchedule, ReportSend, ShareLink
 from dashboard.delivery.views.common import in_client_context
@@ -118,9 +117,9 @@ def reports_page(request: HttpRequest, slug: str) -> HttpResponse:
             now = timezone.now()
             next_run = None
             if schedule is not None and schedule.is_active:
-                next_run = delivery.next_period_for(schedule, now=now)
+                next_run = timing.next_period_for(schedule, now=now)
             # The next run's period has not ended yet (the send would refuse it): offer the last complete one.
-            default_period = delivery.last_complete_period(client, schedule, now=now)
+            default_period = timing.last_complete_period(client, schedule, now=now)
             context.update(
                 schedule=schedule,
                 next_run=next_run,
