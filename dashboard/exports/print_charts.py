@@ -8,7 +8,7 @@ import html
 import logging
 from typing import Any
 
-from dashboard.reports import charts
+from dashboard.reports import chart_parts
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +41,8 @@ def print_figure(figure: dict[str, Any], *, language: str) -> dict[str, Any]:
         layout.setdefault("xaxis", {})["tickformat"] = "%-d.%-m."
     for trace in fig["data"]:
         if isinstance(trace.get("name"), str):
-            # Names are plotly-escaped (charts.plotly_text): cut the text, not an entity.
-            trace["name"] = charts.plotly_text_shortened(html.unescape(trace["name"]), LEGEND_NAME_CHARS)
+            # Names are plotly-escaped (chart_parts.plotly_text): cut the text, not an entity.
+            trace["name"] = chart_parts.plotly_text_shortened(html.unescape(trace["name"]), LEGEND_NAME_CHARS)
         trace.pop("hovertemplate", None)
         if trace.get("type") == "scatter":
             # Markers are for pointing at a day on screen; on paper they are hundreds of extra shapes
