@@ -6,8 +6,8 @@
   Once sent it is the archive: the PDF and the numbers it showed, unchanged by later syncs.
 - `ShareLink`: a signed, expiring, revocable link to one client's report for people without an account.
 
-Services that change these rows live in `dashboard.delivery.sends` and `dashboard.delivery.sharing`; admin actions and
-views call them.
+Services that change these rows live in `dashboard.delivery.sends`, `dashboard.delivery.timing` (a schedule's
+next run) and `dashboard.delivery.sharing`; admin actions and views call them.
 """
 
 from __future__ import annotations
@@ -120,8 +120,8 @@ class ReportSchedule(models.Model):
         default=False, help_text=_("Staff approve each report (a draft) before it goes out.")
     )
     is_active = models.BooleanField(default=True)
-    # The next time the schedule is due (UTC). Kept by dashboard.delivery.sends; advanced with a conditional
-    # UPDATE so two workers never both act on the same run.
+    # The next time the schedule is due (UTC). Set by dashboard.delivery.timing, advanced by
+    # dashboard.delivery.sends with a conditional UPDATE so two workers never both act on the same run.
     next_run_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
