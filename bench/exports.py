@@ -149,7 +149,8 @@ def bench_pdf(args: argparse.Namespace) -> None:
     # The two halves on their own (a PDF runs them side by side): where to look when the time grows.
     from django.conf import settings
 
-    from dashboard.exports.pdf import chart_renderer, print_figure
+    from dashboard.exports.chromium import chart_renderer
+    from dashboard.exports.print_charts import print_figure
     from dashboard.reports import charts
 
     period, compare = parse_period({"period": "30d"}, today=client_today(client))

@@ -76,10 +76,14 @@ def decode_logo(file: IO[bytes] | Any) -> Image.Image:
     if width > LOGO_MAX_SIDE or height > LOGO_MAX_SIDE or width * height > LOGO_MAX_PIXELS:
         raise _too_many_pixels(width, height)
     try:
+        # verify() reads the whole file and checks it (chunk checksums, a truncated end) whatever
+        # ImageFile.LOAD_TRUNCATED_IMAGES says: WeasyPrint sets that flag for the whole process when it is
+        # imported, after which load() would quietly fill a damaged logo with grey.
+        Image.open(io.BytesIO(data), formats=LOGO_FORMATS).verify()
         image.load()
         # A JPEG's EXIF orientation is applied here, as it is dropped with the rest of the metadata.
         return ImageOps.exif_transpose(image)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
         raise ValidationError(_("The image is damaged or incomplete."), code="logo_content") from exc
 
 

@@ -11,8 +11,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Django's set_language view: staff pick the interface language (client users get their client's).
     path("i18n/", include("django.conf.urls.i18n")),
-    # The capabilities' pages; the report pages come before the clients app's routes.
+    # The capabilities' pages; the report pages come before the clients app's routes. No two of these
+    # patterns match the same path, so their order decides nothing else.
     path("", include("dashboard.reports.urls")),
+    path("", include("dashboard.exports.urls")),
     path("", include("dashboard.delivery.urls")),
     path("", include("clients.urls")),
 ]

@@ -23,8 +23,9 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.services import assign_sites
+from dashboard.delivery.email import build_email
 from dashboard.delivery.models import ReportSend
-from dashboard.delivery.sends import build_email, prepare_send
+from dashboard.delivery.sends import prepare_send
 from kinsta_sync.fake.app import FakeKinsta
 from kinsta_sync.fake.data import HOSTILE_STRINGS, AgencySpec, FakeAgency
 from kinsta_sync.fake.server import serve

@@ -1,7 +1,7 @@
 """Admin for report delivery: schedules, the reports sent (with send now, resend, approve), share links.
 
-Actions call the services in dashboard.delivery.sends and dashboard.delivery.sharing; nothing here decides who gets a
-report or when.
+Actions call the services in dashboard.delivery.sends and dashboard.delivery.sharing, and the next run comes
+from dashboard.delivery.timing; nothing here decides who gets a report or when.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from dashboard.delivery import sends as delivery
-from dashboard.delivery import sharing
+from dashboard.delivery import sharing, timing
 from dashboard.delivery.models import ReportSchedule, ReportSend, ShareLink
 from dashboard.reports.periods import Period
 
@@ -80,20 +80,20 @@ class ReportScheduleAdmin(admin.ModelAdmin):
     def next_run_local(self, obj: ReportSchedule) -> str:
         if not obj.next_run_at:
             return "—"
-        local = timezone.localtime(obj.next_run_at, delivery.client_zone(obj.client))
+        local = timezone.localtime(obj.next_run_at, timing.client_zone(obj.client))
         return f"{local:%Y-%m-%d %H:%M} ({obj.client.timezone})"
 
     @admin.display(description="Next report covers")
     def next_period(self, obj: ReportSchedule) -> str:
         if not obj.pk or not obj.is_active:
             return "—"
-        nxt = delivery.next_period_for(obj, now=timezone.now())
+        nxt = timing.next_period_for(obj, now=timezone.now())
         return f"{nxt.period.start} to {nxt.period.end}"
 
     def save_model(self, request: HttpRequest, obj: ReportSchedule, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change or any(field in form.changed_data for field in _TIMING_FIELDS) or obj.next_run_at is None:
-            delivery.schedule_reset_next_run(obj)
+            timing.schedule_reset_next_run(obj)
 
 
 @admin.register(ReportSend)

@@ -6,15 +6,14 @@
   Once sent it is the archive: the PDF and the numbers it showed, unchanged by later syncs.
 - `ShareLink`: a signed, expiring, revocable link to one client's report for people without an account.
 
-Services that change these rows live in `dashboard.delivery.sends` and `dashboard.delivery.sharing`; admin actions and
-views call them.
+Services that change these rows live in `dashboard.delivery.sends`, `dashboard.delivery.timing` (a schedule's
+next run) and `dashboard.delivery.sharing`; admin actions and views call them.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from clients.validators import validate_email_list
+from dashboard.exports.downloads import report_file_name
 
 
 class ReportArchiveStorage(FileSystemStorage):
@@ -120,8 +120,8 @@ class ReportSchedule(models.Model):
         default=False, help_text=_("Staff approve each report (a draft) before it goes out.")
     )
     is_active = models.BooleanField(default=True)
-    # The next time the schedule is due (UTC). Kept by dashboard.delivery.sends; advanced with a conditional
-    # UPDATE so two workers never both act on the same run.
+    # The next time the schedule is due (UTC). Set by dashboard.delivery.timing, advanced by
+    # dashboard.delivery.sends with a conditional UPDATE so two workers never both act on the same run.
     next_run_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -211,11 +211,6 @@ class ReportSend(models.Model):
     @property
     def has_pdf(self) -> bool:
         return bool(self.pdf)
-
-
-def report_file_name(slug: str, start: date, end: date, extension: str, *, suffix: str = "") -> str:
-    """`report-acme-2025-03-01-to-2025-03-31.pdf`: the client and the period, safe in any file system."""
-    return f"report-{slug}-{start.isoformat()}-to-{end.isoformat()}{suffix}.{extension}"
 
 
 def new_share_nonce() -> str:

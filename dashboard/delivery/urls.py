@@ -1,20 +1,17 @@
-"""Exports, sent reports, delivery actions and share links."""
+"""The Sent reports page, staff's delivery actions, and share links."""
 
 from django.urls import path
 
-from dashboard.delivery import views
+from dashboard.delivery.views import archive, sends, sharing
 
 urlpatterns = [
-    path("clients/<slug:slug>/report.csv", views.report_csv, name="reports-csv"),
-    path("clients/<slug:slug>/report-summary.csv", views.report_summary_csv, name="reports-summary-csv"),
-    path("clients/<slug:slug>/report.pdf", views.report_pdf, name="reports-pdf"),
-    path("clients/<slug:slug>/reports/", views.reports_page, name="reports-archive"),
-    path("clients/<slug:slug>/reports/<int:send_id>/report.pdf", views.archive_pdf, name="reports-archive-pdf"),
-    path("clients/<slug:slug>/reports/send/", views.send_now_view, name="reports-send-now"),
-    path("clients/<slug:slug>/reports/<int:send_id>/approve/", views.approve_view, name="reports-approve"),
-    path("clients/<slug:slug>/reports/<int:send_id>/resend/", views.resend_view, name="reports-resend"),
-    path("clients/<slug:slug>/share/", views.share_create_view, name="reports-share-create"),
-    path("clients/<slug:slug>/share/<int:link_id>/revoke/", views.share_revoke_view, name="reports-share-revoke"),
-    path("share/<str:token>/", views.share_view, name="reports-share"),
-    path("share/<str:token>/report.pdf", views.share_pdf, name="reports-share-pdf"),
+    path("clients/<slug:slug>/reports/", archive.reports_page, name="reports-archive"),
+    path("clients/<slug:slug>/reports/<int:send_id>/report.pdf", archive.archive_pdf, name="reports-archive-pdf"),
+    path("clients/<slug:slug>/reports/send/", sends.send_now_view, name="reports-send-now"),
+    path("clients/<slug:slug>/reports/<int:send_id>/approve/", sends.approve_view, name="reports-approve"),
+    path("clients/<slug:slug>/reports/<int:send_id>/resend/", sends.resend_view, name="reports-resend"),
+    path("clients/<slug:slug>/share/", sharing.share_create_view, name="reports-share-create"),
+    path("clients/<slug:slug>/share/<int:link_id>/revoke/", sharing.share_revoke_view, name="reports-share-revoke"),
+    path("share/<str:token>/", sharing.share_view, name="reports-share"),
+    path("share/<str:token>/report.pdf", sharing.share_pdf, name="reports-share-pdf"),
 ]

@@ -1,9 +1,10 @@
 """The PDF report: the print template rendered by WeasyPrint, with the charts as vector SVG.
 
 The PDF shows the same `ClientReport` as the page and the CSV (one selector path). Charts are the page's
-plotly figures (dashboard.reports.charts), restyled for paper and turned into SVG by kaleido, which drives a
-headless Chromium (settings.CHROMIUM_PATH). Without Chromium, or when it fails or is too slow, the PDF
-still renders: tables in place of the charts and a note saying so (`RenderedPdf.charts_drawn` is False).
+plotly figures (dashboard.reports.charts), restyled for paper (dashboard.exports.print_charts) and turned into
+SVG by kaleido, which drives a headless Chromium (dashboard.exports.chromium, settings.CHROMIUM_PATH). Without
+Chromium, or when it fails or is too slow, the PDF still renders: tables in place of the charts and a note
+saying so (`RenderedPdf.charts_drawn` is False).
 
 WeasyPrint fetches nothing: logos and charts are embedded as data: URIs and the URL fetcher refuses every
 other address, so a hostile name or logo can never make the server request a URL.
@@ -11,17 +12,12 @@ other address, so a hostile name or logo can never make the server request a URL
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import calendar
-import copy
-import html
 import logging
 import os
 import re
-import threading
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
@@ -35,252 +31,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
 from clients.models import AgencyBranding, Client
+from dashboard.exports import chromium
+from dashboard.exports.print_charts import lighten_svg, print_figure
 from dashboard.reports import charts
 from dashboard.reports.selectors import BANDWIDTH, CDN_BANDWIDTH, DISK_USAGE, VISITS, ClientReport
 
 logger = logging.getLogger(__name__)
 
-# A4 portrait with 16 mm side margins leaves 178 mm; plotly's pixels are CSS pixels (96 per inch).
-CHART_WIDTH_PX = 672
-CHART_HEIGHT_PX = 300
-# Legend entries longer than this are cut (the site table has the full names).
-LEGEND_NAME_CHARS = 36
 # Periods up to this many days get one table row per day when charts cannot be drawn; longer ones per month.
 DAILY_TABLE_MAX_DAYS = 62
-# Fonts with Latin, Greek, Cyrillic, Arabic and Hebrew (DejaVu), CJK (Noto CJK) and emoji (Noto Color Emoji);
-# Debian packages fonts-dejavu-core, fonts-noto-cjk and fonts-noto-color-emoji (.ci/run installs them).
-PRINT_FONTS = "DejaVu Sans, Noto Sans CJK JP, sans-serif"
-
-
-class ChartError(Exception):
-    """Chromium is missing, did not start, failed or was too slow: the PDF falls back to tables."""
-
-
-# --- Charts: kaleido driving Chromium ---------------------------------------------------------------------
-
-
-def chromium_available(path: str) -> bool:
-    return os.path.isfile(path) and os.access(path, os.X_OK)
-
-
-class ChartRenderer:
-    """One headless Chromium per process, started on first use and kept warm, driven by kaleido.
-
-    kaleido's own `start_sync_server()` has no timeout: if Chromium dies or never starts, a later
-    `calc_fig_sync()` waits forever, which would hang a worker. This runs the same `Kaleido` on a private
-    event loop thread instead, so every call has a timeout, and a failed Chromium is shut down and started
-    afresh by the next PDF. A lock serialises callers (one tab, one chart at a time, ~0.1-0.3 s each).
-
-    A warm Chromium holds about 340 MiB (PSS) in every process that has drawn a chart (each web and
-    background worker): after `idle_seconds` without a chart (settings.REPORTS_CHROMIUM_IDLE_SECONDS) it is
-    shut down, and the next PDF starts it again (a few seconds more for that one PDF).
-    """
-
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
-        # The clock the idle timeout is measured with (tests pass their own to drive it without sleeping).
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._kaleido: Any = None
-        self._path = ""
-        self._idle_timer: threading.Timer | None = None
-        self._last_used = 0.0
-
-    @property
-    def running(self) -> bool:
-        return self._kaleido is not None
-
-    def render_svgs(
-        self, figures: Sequence[dict[str, Any]], *, path: str, timeout: float, idle_seconds: float = 0
-    ) -> list[bytes]:
-        """The figures as SVG. With `idle_seconds`, Chromium is shut down once that long passes without
-        another call (0: it stays up for the life of the process)."""
-        if not chromium_available(path):
-            raise ChartError(f"no Chromium at {path}")
-        with self._lock:
-            try:
-                if self._kaleido is None or self._path != path:
-                    self._start(path, timeout)
-                svgs = []
-                for figure in figures:
-                    size = figure.get("layout", {})
-                    opts = {"format": "svg", "width": size.get("width", CHART_WIDTH_PX),
-                            "height": size.get("height", CHART_HEIGHT_PX)}  # fmt: skip
-                    svgs.append(self._call(self._kaleido.calc_fig(figure, opts=opts), timeout))
-                return svgs
-            except ChartError:
-                self._stop()
-                raise
-            except Exception as exc:
-                self._stop()
-                raise ChartError(f"{type(exc).__name__}: {exc}") from exc
-            finally:
-                self._last_used = self._clock()
-                if idle_seconds > 0:
-                    self._stop_when_idle(idle_seconds)
-
-    def stop(self) -> None:
-        with self._lock:
-            if self._idle_timer is not None:
-                self._idle_timer.cancel()
-            self._stop()
-
-    def _stop_when_idle(self, idle_seconds: float) -> None:
-        """(Re)arm the timer that stops Chromium `idle_seconds` after the last call. Called with the lock."""
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
-        self._idle_timer = threading.Timer(idle_seconds, self.stop_if_idle, args=(idle_seconds,))
-        self._idle_timer.daemon = True
-        self._idle_timer.start()
-
-    def stop_if_idle(self, idle_seconds: float) -> bool:
-        """Stop Chromium if no chart was drawn for `idle_seconds` (what the idle timer runs). True if stopped."""
-        with self._lock:
-            if self._kaleido is None or self._clock() - self._last_used < idle_seconds:
-                return False
-            logger.info("Stopping the chart Chromium after %g s without a chart", idle_seconds)
-            self._stop()
-            return True
-
-    def _call(self, coroutine: Coroutine[Any, Any, Any], timeout: float) -> Any:
-        assert self._loop is not None
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        try:
-            return future.result(timeout=timeout)
-        except FutureTimeoutError as exc:
-            future.cancel()
-            raise ChartError(f"Chromium did not answer within {timeout:g} s") from exc
-
-    def _start(self, path: str, timeout: float) -> None:
-        import kaleido
-
-        self._stop()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido-chromium", daemon=True)
-        self._thread.start()
-
-        async def open_browser() -> Any:
-            # mathjax=False: kaleido would otherwise load MathJax from a CDN (the report has no formulas);
-            # plotly.js comes from the installed plotly package.
-            browser = kaleido.Kaleido(n=1, timeout=timeout, mathjax=False, path=path)
-            await browser.open()
-            return browser
-
-        self._kaleido = self._call(open_browser(), timeout)
-        self._path = path
-
-    def _stop(self) -> None:
-        loop, thread, browser = self._loop, self._thread, self._kaleido
-        self._loop = self._thread = self._kaleido = None
-        if loop is None:
-            return
-        if browser is not None:
-            try:
-                asyncio.run_coroutine_threadsafe(browser.close(), loop).result(timeout=10)
-            except Exception:
-                logger.warning("Chromium did not close cleanly", exc_info=True)
-        loop.call_soon_threadsafe(loop.stop)
-        if thread is not None:
-            thread.join(timeout=5)
-
-
-_renderer = ChartRenderer()
-atexit.register(_renderer.stop)
-
-
-def chart_renderer() -> ChartRenderer:
-    return _renderer
-
-
-def print_figure(figure: dict[str, Any], *, language: str) -> dict[str, Any]:
-    """A page figure restyled for paper: fixed size, print fonts, short legend names, no hover."""
-    fig = copy.deepcopy(figure)
-    layout = fig["layout"]
-    # The legend sits under the plot in two columns: give each legend row its own space, so ten sites do
-    # not squeeze the plot to a strip.
-    named = sum(1 for trace in fig["data"] if trace.get("name"))
-    legend_rows = (named + 1) // 2
-    height = CHART_HEIGHT_PX + max(0, legend_rows - 2) * 18
-    layout.update(width=CHART_WIDTH_PX, height=height)
-    layout["font"] = {**layout.get("font", {}), "family": PRINT_FONTS, "size": 11}
-    layout.pop("hovermode", None)
-    layout["margin"] = {"l": 56, "r": 12, "t": 40, "b": 30}
-    layout["legend"] = {**layout.get("legend", {}), "font": {"size": 10}}
-    if language.startswith("de"):
-        # kaleido's plotly has English month names only; German readers get 3.10. instead of "03 Oct".
-        layout.setdefault("xaxis", {})["tickformat"] = "%-d.%-m."
-    for trace in fig["data"]:
-        if isinstance(trace.get("name"), str):
-            # Names are plotly-escaped (charts.plotly_text): cut the text, not an entity.
-            trace["name"] = charts.plotly_text_shortened(html.unescape(trace["name"]), LEGEND_NAME_CHARS)
-        trace.pop("hovertemplate", None)
-        if trace.get("type") == "scatter":
-            # Markers are for pointing at a day on screen; on paper they are hundreds of extra shapes
-            # for WeasyPrint to draw (a third of the PDF's time with ten sites over a month).
-            trace["mode"] = "lines"
-    return fig
-
-
-# --- Lighter SVG for WeasyPrint ----------------------------------------------------------------------------
-
-SVG_NS = "http://www.w3.org/2000/svg"
-_G, _PATH = f"{{{SVG_NS}}}g", f"{{{SVG_NS}}}path"
-
-
-def lighten_svg(svg: bytes) -> bytes:
-    """The same picture in fewer SVG nodes, which is what WeasyPrint's drawing time grows with.
-
-    plotly wraps every bar in a group of its own and leaves dozens of empty layer groups behind: a stacked
-    chart of ten sites over a month is 821 nodes. Here each trace's bars (same style, absolute path data)
-    become one path, and empty groups and paths go: 164 nodes, and a third less time to draw the charts.
-    Text, clip paths, transforms and styles are untouched. An SVG this does not understand is returned as is.
-    """
-    import xml.etree.ElementTree as ET
-
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import fromstring
-
-    try:
-        # The SVG carries names from Kinsta; defusedxml refuses entity tricks plotly would never emit.
-        root = fromstring(svg)
-    except (ET.ParseError, DefusedXmlException):
-        logger.warning("Chart SVG could not be parsed; drawing it unchanged")
-        return svg
-    _prune_empty(root)
-    for points in root.iter(_G):
-        if points.get("class") == "points":
-            _merge_points(points)
-    ET.register_namespace("", SVG_NS)
-    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=False)
-
-
-def _prune_empty(parent: Any) -> None:
-    for child in list(parent):
-        _prune_empty(child)
-        empty_group = child.tag == _G and len(child) == 0 and "id" not in child.attrib
-        if empty_group or (child.tag == _PATH and not child.get("d")):
-            parent.remove(child)
-
-
-def _merge_points(points: Any) -> None:
-    """`<g class="point"><path d style/></g>` x N with one style -> one path with the N shapes' data."""
-    paths = []
-    for point in points:
-        if point.tag != _G or set(point.attrib) - {"class"} or len(point) != 1:
-            return
-        path = point[0]
-        if path.tag != _PATH or set(path.attrib) - {"d", "style"} or not path.get("d", "").startswith("M"):
-            return
-        paths.append(path)
-    if len(paths) < 2 or len({path.get("style") for path in paths}) != 1:
-        return
-    merged = paths[0]
-    merged.set("d", "".join(path.get("d") for path in paths))
-    for point in list(points):
-        points.remove(point)
-    points.append(merged)
 
 
 # --- Tables in place of charts ----------------------------------------------------------------------------
@@ -450,7 +209,7 @@ def _url_fetcher(assets: dict[str, tuple[bytes | Callable[[], bytes], str]] | No
                 if callable(content):
                     try:
                         content = content()
-                    except ChartError as exc:
+                    except chromium.ChartError as exc:
                         raise FatalURLFetchingError(str(exc)) from exc
                 return URLFetcherResponse(url, content, {"Content-Type": mime})
             return super().fetch(url, headers)
@@ -502,11 +261,11 @@ def render_report_pdf(*, client: Client, report: ClientReport, draw_charts: bool
         wanted = bool(draw_charts and report.days)
         if not wanted:
             chart_error = "charts not requested"
-        elif not chromium_available(settings.CHROMIUM_PATH):
+        elif not chromium.chromium_available(settings.CHROMIUM_PATH):
             chart_error = f"no Chromium at {settings.CHROMIUM_PATH}"
         else:
             svgs = _chart_jobs.submit(
-                chart_renderer().render_svgs,
+                chromium.chart_renderer().render_svgs,
                 [print_figure(chart["figure"], language=language) for chart in figures],
                 path=settings.CHROMIUM_PATH,
                 timeout=settings.REPORTS_CHART_TIMEOUT,
@@ -515,7 +274,7 @@ def render_report_pdf(*, client: Client, report: ClientReport, draw_charts: bool
         if svgs is not None:
             try:
                 content = _write_pdf(client, report, language, figures, svgs)
-            except ChartError as exc:
+            except chromium.ChartError as exc:
                 chart_error = str(exc)
                 svgs = None
         if svgs is None:
@@ -559,12 +318,12 @@ def _write_pdf(
             def drawn() -> bytes:
                 try:
                     drawn_svgs = svgs.result(timeout=wait)
-                except ChartError:
+                except chromium.ChartError:
                     raise
                 except FutureTimeoutError as exc:
-                    raise ChartError(f"the charts were not drawn within {wait:g} s") from exc
+                    raise chromium.ChartError(f"the charts were not drawn within {wait:g} s") from exc
                 except Exception as exc:  # anything else that went wrong in the drawing thread
-                    raise ChartError(f"{type(exc).__name__}: {exc}") from exc
+                    raise chromium.ChartError(f"{type(exc).__name__}: {exc}") from exc
                 return lighten_svg(drawn_svgs[index])
 
             return drawn
@@ -602,6 +361,6 @@ def _write_pdf(
     try:
         return document.write_pdf(stylesheets=stylesheets)
     except FatalURLFetchingError as exc:
-        if isinstance(exc.__cause__, ChartError):
+        if isinstance(exc.__cause__, chromium.ChartError):
             raise exc.__cause__ from None
         raise

@@ -118,7 +118,13 @@ def test_a_logo_over_the_pixel_caps_is_refused(db, size):
     assert error.value.code == "logo_pixels"
 
 
-def test_a_damaged_logo_is_refused(db):
+@pytest.mark.parametrize("weasyprint_loaded", [False, True])
+def test_a_damaged_logo_is_refused(db, weasyprint_loaded, monkeypatch):
+    from PIL import ImageFile
+
+    # Importing WeasyPrint sets ImageFile.LOAD_TRUNCATED_IMAGES for the whole process (as a web worker that
+    # rendered a PDF has it): a damaged logo must be refused all the same.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", weasyprint_loaded)
     whole = image_bytes("PNG", (400, 400))
     with pytest.raises(ValidationError) as error:
         validate_logo(SimpleUploadedFile("logo.png", whole[: len(whole) // 2]))

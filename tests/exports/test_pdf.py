@@ -10,39 +10,23 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from clients.models import AgencyBranding
-from dashboard.exports.pdf import ChartError, chart_renderer, render_report_pdf, trend_rows
+from dashboard.exports.chromium import ChartError, chart_renderer
+from dashboard.exports.pdf import render_report_pdf, trend_rows
 from dashboard.reports.periods import Period, comparison_period
 from dashboard.reports.selectors import client_report
 from dashboard.reports.templatetags.reports import format_bytes, format_count
 from kinsta_sync.models import ActivityLogEntry, Site
-from tests.factories import add_points, assign, make_account, make_client, make_site
+from tests.exports.conftest import HOSTILE
+from tests.factories import make_client
 from tests.pdf_text import pdf_pages_text, pdf_text
 from tests.system_packages import CHROMIUM_PATH, require
 
 pytestmark = [pytest.mark.django_db, pytest.mark.needs("pango")]
 
 CHROMIUM = CHROMIUM_PATH
-HOSTILE = [
-    "<script>alert(1)</script> Landing",
-    "Gallery <img src=x onerror=alert(1)>",
-    '=HYPERLINK("http://evil.example")',
-    "東京ベーカリー",
-    "Pizza 🍕 Palace",
-]
-
-
-def png_logo() -> bytes:
-    """A small PNG in the client's colour (a logo)."""
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (120, 40), "#d14b2f").save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def needs_chromium() -> None:
@@ -59,44 +43,12 @@ def no_chromium(settings):
     settings.CHROMIUM_PATH = "/nonexistent/chromium"
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.REPORTS_ROOT = tmp_path / "reports"
-    return tmp_path
-
-
 def text_of(content: bytes) -> str:
     return pdf_text(content)
 
 
 def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
-
-
-@pytest.fixture
-def hostile(media):
-    account = make_account()
-    client = make_client("Hostile <b>Client</b>", slug="hostile", brand_color="#d14b2f")
-    client.logo.save("logo.png", ContentFile(png_logo()), save=True)
-    sites = []
-    today = date.today()
-    for index, name in enumerate(HOSTILE):
-        site = make_site(account, name=f"h{index}", display_name=name, domains=[f"h{index}.example.com"])
-        days = [today - timedelta(days=d) for d in range(1, 40)]
-        add_points(site.live, metric="visits", days={d: 1000 * (index + 1) + d.day for d in days})
-        add_points(site.live, metric="bandwidth", days={d: 3 * 10**9 for d in days})
-        add_points(site.live, metric="disk_usage", days={d: 10**9 for d in days})
-        ActivityLogEntry.objects.create(
-            account=account, kinsta_id=index + 1, site=site, occurred_at=site.first_seen_at - timedelta(days=2),
-            type="updatePlugin", description=f"Updated {name}", initiated_by_name="=cmd|' /C calc'!A0",
-        )  # fmt: skip
-        sites.append(site)
-    assign(sites, client)
-    branding = AgencyBranding.get()
-    branding.name = "Pixel & Partners"
-    branding.save()
-    return client
 
 
 def render(client, period: Period, compare: str = "previous", **kwargs):  # type: ignore[no-untyped-def]
@@ -190,7 +142,7 @@ def test_charts_that_fail_while_the_document_waits_for_them_give_tables(hostile,
         raise RuntimeError("Chromium went away")
 
     monkeypatch.setattr(chart_renderer(), "render_svgs", fails_later)
-    monkeypatch.setattr("dashboard.exports.pdf.chromium_available", lambda path: True)
+    monkeypatch.setattr("dashboard.exports.chromium.chromium_available", lambda path: True)
     _report, pdf = render(hostile, last_30_days())
 
     assert drawing.is_set()
@@ -228,94 +180,6 @@ def test_with_chromium_the_charts_are_vector_svg(hostile, settings):
     assert "Visits" in pdf_pages_text(pdf.content)[1]
 
 
-# plotly's shape for a bar trace: one group per bar, and empty layer groups around it.
-PLOTLY_LIKE_SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50" viewBox="0 0 100 50">
-<defs><g class="clips"><clipPath id="clip1"><rect width="90" height="40"/></clipPath></g><g class="gradients"/></defs>
-<g class="bglayer"/><g class="layer-below"><g class="imagelayer"/><g class="shapelayer"/></g>
-<g class="overplot"><g class="xy" transform="translate(5,5)" clip-path="url(#clip1)">
-<g class="trace bars" style="opacity: 1;"><g class="points">
-<g class="point"><path d="M1,40V30H9V40Z" style="fill: rgb(0, 114, 178);"/></g>
-<g class="point"><path d="M11,40V20H19V40Z" style="fill: rgb(0, 114, 178);"/></g>
-<g class="point"><path d="M21,40V10H29V40Z" style="fill: rgb(0, 114, 178);"/></g>
-</g></g>
-<g class="trace bars"><g class="points">
-<g class="point"><path d="M1,30V25H9V30Z" style="fill: red;"/></g>
-<g class="point"><path d="M11,20V15H19V20Z" style="fill: blue;"/></g>
-</g></g>
-<g class="trace bars"><g class="points">
-<g class="point" transform="translate(1,0)"><path d="M1,25V20H9V25Z" style="fill: green;"/></g>
-<g class="point"><path d="M11,15V5H19V15Z" style="fill: green;"/></g>
-</g></g>
-</g></g>
-<g class="infolayer"><g class="legend"><text class="legendtext">LEGEND</text></g></g>
-<path class="xlines-below"/>
-</svg>""".replace(b"LEGEND", "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 東京".encode())
-
-
-def svg_nodes(svg: bytes) -> list[str]:
-    from defusedxml.ElementTree import fromstring
-
-    return [node.tag.rsplit("}", 1)[-1] for node in fromstring(svg).iter()]
-
-
-def svg_drawing(svg: bytes) -> tuple[list[tuple[str, str]], list[str]]:
-    """What an SVG draws, whatever its grouping: every (style, sub-path) in order, and every text."""
-    from defusedxml.ElementTree import fromstring
-
-    root = fromstring(svg)
-    shapes = [
-        (path.get("style", ""), "M" + part)
-        for path in root.iter("{http://www.w3.org/2000/svg}path")
-        for part in path.get("d", "").split("M")
-        if part
-    ]
-    texts = ["".join(node.itertext()) for node in root.iter("{http://www.w3.org/2000/svg}text")]
-    return shapes, texts
-
-
-def test_lighten_svg_merges_each_traces_bars_and_drops_empty_groups():
-    from dashboard.exports.pdf import lighten_svg
-
-    light = lighten_svg(PLOTLY_LIKE_SVG)
-    assert svg_drawing(light) == svg_drawing(PLOTLY_LIKE_SVG)
-    # The first trace's three bars are one path now; the clip path, transform and the legend's text stay.
-    assert b'd="M1,40V30H9V40ZM11,40V20H19V40ZM21,40V10H29V40Z"' in light
-    assert b'clip-path="url(#clip1)"' in light and b'transform="translate(5,5)"' in light
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 東京".encode() in light
-    # Bars of different colours, or with a transform of their own, stay apart.
-    assert b"fill: red" in light and b"fill: blue" in light
-    assert light.count(b'class="point"') == 4
-    nodes = svg_nodes(light)
-    assert len(nodes) < len(svg_nodes(PLOTLY_LIKE_SVG))
-    assert "gradients" not in light.decode() and "imagelayer" not in light.decode()
-    assert light.count(b"<path") == 1 + 2 + 2
-
-
-def test_lighten_svg_leaves_what_it_cannot_read_alone():
-    from dashboard.exports.pdf import lighten_svg
-
-    assert lighten_svg(b"<svg><g>") == b"<svg><g>"
-    # Entity declarations are refused (defusedxml), never expanded.
-    bomb = b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><svg>&b;</svg>'
-    assert lighten_svg(bomb) == bomb
-
-
-@pytest.mark.slow
-def test_lightened_charts_draw_the_same_as_chromiums(hostile, settings):
-    from dashboard.exports.pdf import lighten_svg, print_figure
-    from dashboard.reports import charts
-
-    needs_chromium()
-    report = client_report(client=hostile, period=last_30_days(), compare=None)
-    figures = [print_figure(chart["figure"], language="en") for chart in charts.client_charts(report)]
-    svgs = chart_renderer().render_svgs(figures, path=CHROMIUM, timeout=60)
-    for svg in svgs:
-        light = lighten_svg(svg)
-        assert svg_drawing(light) == svg_drawing(svg)
-    stacked = svgs[0]
-    assert len(svg_nodes(lighten_svg(stacked))) < len(svg_nodes(stacked)) / 2
-
-
 def test_print_figures_are_plain_text_without_hover_titles():
     from dashboard.reports.templatetags.reports import change, metric
 
@@ -327,67 +191,6 @@ def test_print_figures_are_plain_text_without_hover_titles():
         assert change(-0.5, plain=True) == '<span class="change down">▼ \u221250.0%</span>'
         assert change(None, plain=True) == '<span class="change none">—</span>'
         assert "visually-hidden" in change(0.004)
-
-
-class SteppedClock:
-    """A monotonic clock that moves only when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.mark.slow
-def test_an_idle_chromium_is_stopped_and_started_again_for_the_next_pdf():
-    from dashboard.exports.pdf import ChartRenderer
-
-    needs_chromium()
-    clock = SteppedClock()
-    renderer = ChartRenderer(clock=clock)
-    figure = {"data": [{"type": "bar", "x": [1, 2], "y": [3, 4]}], "layout": {"width": 300, "height": 200}}
-    try:
-        # A long idle timeout: the real timer never fires during the test; the test plays its part.
-        assert renderer.render_svgs([figure], path=CHROMIUM, timeout=60, idle_seconds=600)[0].startswith(b"<svg")
-        assert renderer.running
-        clock.now += 599
-        assert not renderer.stop_if_idle(600) and renderer.running
-        renderer.render_svgs([figure], path=CHROMIUM, timeout=60, idle_seconds=600)  # a PDF in between
-        clock.now += 599
-        assert not renderer.stop_if_idle(600) and renderer.running, "the second chart restarted the idle time"
-        clock.now += 1
-        assert renderer.stop_if_idle(600)
-        assert not renderer.running
-        # The next PDF starts Chromium again.
-        assert renderer.render_svgs([figure], path=CHROMIUM, timeout=60, idle_seconds=600)[0].startswith(b"<svg")
-        assert renderer.running
-    finally:
-        renderer.stop()
-
-
-def test_the_idle_timer_calls_the_idle_check(monkeypatch):
-    """The timer that `render_svgs` arms runs `stop_if_idle` with the configured seconds (no Chromium)."""
-    from dashboard.exports import pdf
-
-    armed = []
-
-    class RecordingTimer:
-        def __init__(self, interval, function, args=()):
-            armed.append((interval, function, args))
-            self.daemon = False
-
-        def start(self):
-            pass
-
-        def cancel(self):
-            pass
-
-    monkeypatch.setattr(pdf.threading, "Timer", RecordingTimer)
-    renderer = pdf.ChartRenderer()
-    renderer._stop_when_idle(42.0)
-    assert armed == [(42.0, renderer.stop_if_idle, (42.0,))]
-    assert renderer.stop_if_idle(42.0) is False  # nothing running: nothing to stop
 
 
 # --- Branding, layout, language ---------------------------------------------------------------------------

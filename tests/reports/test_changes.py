@@ -15,8 +15,10 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from clients.models import AgencyBranding
+from dashboard.delivery.email import email_context
 from dashboard.delivery.models import ReportSchedule
-from dashboard.delivery.sends import deliver, email_context, ensure_send, last_run_at_or_before, period_for_run
+from dashboard.delivery.sends import deliver, ensure_send
+from dashboard.delivery.timing import last_run_at_or_before, period_for_run
 from dashboard.exports.csv import SUMMARY_HEADER
 from dashboard.reports.periods import CALENDAR, Period, comparison_period, parse_period, preset_period
 from dashboard.reports.selectors import agency_overview, change_ratio, client_report, client_today

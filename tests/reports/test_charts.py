@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import translation
 
-from dashboard.reports import charts
+from dashboard.reports import chart_parts, charts
 from dashboard.reports.periods import Period, comparison_period
 from dashboard.reports.selectors import client_report, site_report
 from tests.factories import add_points, assign, make_account, make_client, make_site
@@ -81,12 +81,12 @@ def test_many_sites_are_grouped_into_other_sites():
     report = client_report(client=client, period=PERIOD, compare=None)
     figure = charts.visits_by_site(report)
     names = [t["name"] for t in figure["data"]]
-    assert len(names) == charts.MAX_SERIES + 1
+    assert len(names) == chart_parts.MAX_SERIES + 1
     assert names[0] == "site-13"
     assert names[-1] == "5 other sites"
     assert figure["data"][-1]["y"] == [1 + 2 + 3 + 4 + 5] * 7
     disk = charts.disk_by_site(report)
-    assert len(disk["data"]) == charts.MAX_SERIES + 1
+    assert len(disk["data"]) == chart_parts.MAX_SERIES + 1
     assert "largest of 14" in disk["layout"]["title"]["text"]
 
 
@@ -135,9 +135,9 @@ def test_a_site_keeps_its_colour_across_charts_and_long_names_are_cut_in_legends
     visits = {t["name"]: t["marker"]["color"] for t in charts.visits_by_site(report)["data"]}
     disk = {t["name"]: t["line"]["color"] for t in charts.disk_by_site(report)["data"]}
     assert visits == disk
-    assert visits["Big"] == charts.PALETTE[0]
+    assert visits["Big"] == chart_parts.PALETTE[0]
     (long_name,) = [name for name in visits if name.startswith("Small")]
-    assert len(long_name) == charts.LEGEND_CHARS and long_name.endswith("…")
+    assert len(long_name) == chart_parts.LEGEND_CHARS and long_name.endswith("…")
 
 
 MARKUP_NAMES = [
@@ -165,4 +165,4 @@ def test_names_from_kinsta_reach_plotly_escaped_so_they_show_literally():
     texts = json.dumps([figure["layout"] for figure in figures]) + json.dumps(names)
     assert "<a" not in texts and "<span" not in texts and "<b>" not in texts
     # Cut names never end inside an entity.
-    assert charts.plotly_text_shortened("<" * 50, 10) == "&lt;" * 9 + "…"
+    assert chart_parts.plotly_text_shortened("<" * 50, 10) == "&lt;" * 9 + "…"

@@ -262,7 +262,7 @@ def test_hostile_names_from_kinsta_are_escaped_everywhere(client, everyone, clie
     report = client.get("/clients/acme/").content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report
     assert "=HYPERLINK(&quot;http://evil.example&quot;,&quot;x&quot;)" in report
-    # Inside json_script, escaped twice: for plotly (charts.plotly_text) and for the script element.
+    # Inside json_script, escaped twice: for plotly (chart_parts.plotly_text) and for the script element.
     assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in report
 
 

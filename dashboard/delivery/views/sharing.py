@@ -1,0 +1,149 @@
+"""Share links: staff create and revoke them; the share page and its PDF need no login.
+
+A share page shows only the linked client's report, read-only (no picker, no links into the app, no staff
+actions), and says so when the link has expired or was revoked (410). The token is the password: every
+answer keeps it out of caches, referrers and search engines.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from clients.access import get_client_for_user, require_staff
+from clients.models import AgencyBranding
+from dashboard.delivery import sharing
+from dashboard.delivery.forms import ShareLinkForm
+from dashboard.delivery.models import ShareLink
+from dashboard.delivery.views.common import client_periods, in_client_context, reports_url
+from dashboard.exports.downloads import pdf_response, report_file_name
+from dashboard.reports import charts
+from dashboard.reports.periods import InvalidPeriod, compare_key
+from dashboard.reports.selectors import ClientReport, client_report
+
+# --- Staff: create and revoke ---------------------------------------------------------------------------------
+
+
+@require_POST
+def share_create_view(request: HttpRequest, slug: str) -> HttpResponse:
+    client = get_client_for_user(request.user, slug)
+    require_staff(request.user)
+    form = ShareLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The share link was not created: choose how many days it is valid (1 to 366)."))
+        return redirect(reports_url(client))
+    query = sharing.clean_query(form.cleaned_data)
+    try:
+        client_periods(query, client)
+    except InvalidPeriod as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(reports_url(client))
+    link = sharing.create_share_link(
+        client=client, query=query, days=form.cleaned_data["days"], created_by=request.user,
+        note=form.cleaned_data["note"],
+    )  # fmt: skip
+    url = request.build_absolute_uri(sharing.share_path(link))
+    messages.success(request, _("Share link created (valid until %(day)s): %(url)s") % {
+        "day": timezone.localtime(link.expires_at).strftime("%Y-%m-%d %H:%M"), "url": url,
+    })  # fmt: skip
+    return redirect(reports_url(client))
+
+
+@require_POST
+def share_revoke_view(request: HttpRequest, slug: str, link_id: int) -> HttpResponse:
+    client = get_client_for_user(request.user, slug)
+    require_staff(request.user)
+    link = ShareLink.objects.filter(client=client, pk=link_id).first()
+    if link is None:
+        raise Http404("No such link.")
+    if sharing.revoke_share_link(link, by=request.user):
+        messages.success(request, _("The share link was revoked; it now answers “no longer available”."))
+    else:
+        messages.info(request, _("The share link was already revoked."))
+    return redirect(reports_url(client))
+
+
+# --- Share links (no login) -----------------------------------------------------------------------------------
+
+
+def _shared(request: HttpRequest, token: str) -> tuple[ShareLink, HttpResponse | None]:
+    resolved = sharing.resolve_share_token(token)
+    if resolved is None:
+        raise Http404("No such link.")
+    if resolved.state != "active":
+        link = resolved.link
+        with translation.override(link.client.language):
+            response = render(
+                request,
+                "delivery/share_gone.html",
+                {"state": resolved.state, "agency": AgencyBranding.get()},
+                status=410,
+            )
+        return link, _private(response)
+    return resolved.link, None
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token is the password: keep it out of caches, referrers and search engines.
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _shared_report(link: ShareLink) -> tuple[ClientReport, str]:
+    query = QueryDict(mutable=True)
+    query.update(sharing.clean_query(link.query))
+    period, compare = client_periods(query, link.client)
+    return client_report(client=link.client, period=period, compare=compare), compare_key(compare)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def share_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The linked client's report, read-only: no picker, no links into the app, no staff actions."""
+    link, gone = _shared(request, token)
+    if gone is not None:
+        return gone
+    client = link.client
+    with in_client_context(client, language=client.language):
+        try:
+            report, _compare = _shared_report(link)
+        except InvalidPeriod as error:
+            return _private(HttpResponseBadRequest("\n".join(error.messages), content_type="text/plain; charset=utf-8"))
+        sharing.record_view(link)
+        context = {
+            "client": report.client,
+            "report": report,
+            "charts": charts.client_charts(report),
+            "plotly_locale": charts.plotly_locale(),
+            "agency": AgencyBranding.get(),
+            "token": token,
+            "expires_at": link.expires_at,
+        }
+        return _private(render(request, "delivery/share.html", context))
+
+
+@login_not_required
+@never_cache
+@require_GET
+def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    from dashboard.exports.pdf import render_report_pdf
+
+    link, gone = _shared(request, token)
+    if gone is not None:
+        return gone
+    try:
+        report, _compare = _shared_report(link)
+    except InvalidPeriod as error:
+        return _private(HttpResponseBadRequest("\n".join(error.messages), content_type="text/plain; charset=utf-8"))
+    rendered = render_report_pdf(client=link.client, report=report)
+    name = report_file_name(link.client.slug, report.period.start, report.period.end, "pdf")
+    return _private(pdf_response(rendered.content, name, charts_drawn=rendered.charts_drawn))
