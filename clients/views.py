@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 
+from clients.email import email_sender
 from clients.forms import ClientPasswordResetForm
 from clients.models import AgencyBranding
-from clients.services import email_sender
 
 
 class PasswordResetView(auth_views.PasswordResetView):

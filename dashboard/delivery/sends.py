@@ -37,8 +37,8 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from clients.email import email_sender
 from clients.models import AgencyBranding, Client
-from clients.services import email_sender
 from dashboard.delivery.models import ReportSchedule, ReportSend, report_file_name
 from dashboard.exports.csv import report_numbers
 from dashboard.reports.periods import CALENDAR, CUSTOM, Period, comparison_period, is_whole_months
