@@ -1,13 +1,19 @@
-"""Password reset for client users (Django's views with our form and the agency as sender)."""
+"""Password reset for client users (Django's views with our form, the agency as sender, and limits)."""
 
 from __future__ import annotations
 
-from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+import logging
+from typing import Any
 
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from clients import reset_limits
 from clients.email import email_sender
 from clients.forms import ClientPasswordResetForm
 from clients.models import AgencyBranding
+
+logger = logging.getLogger(__name__)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -16,7 +22,21 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Every request counts against its visitor, valid or not (clients.reset_limits).
+        if not reset_limits.allow_visitor(request):
+            logger.warning("Password reset refused: too many requests from %s", reset_limits.visitor_key(request))
+            context = self.get_context_data(form=self.get_form(), too_many_requests=True)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(reset_limits.seconds_left_in_window())
+            return response
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form: ClientPasswordResetForm) -> HttpResponse:
+        if not reset_limits.allow_email(form.cleaned_data["email"]):
+            # The page a sent mail leads to, so the limit tells nothing about the address.
+            logger.warning("Password reset mail not sent: too many requests for one address this hour")
+            return HttpResponseRedirect(self.get_success_url())
         # Read per request: the branding is edited in the admin, not fixed when the URLconf loads.
         self.from_email, _reply_to = email_sender()
         self.extra_email_context = {"agency": AgencyBranding.get()}
