@@ -1,4 +1,5 @@
-"""Password reset for client users (Django's views with our form, the agency as sender, and limits)."""
+"""Password reset for client users (Django's views with our form, the agency as sender, and limits), and the
+logos for logged-in users."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.decorators.http import require_safe
 
 from clients import reset_limits
+from clients.access import get_client_for_user
 from clients.email import email_sender
 from clients.forms import ClientPasswordResetForm
+from clients.logos import logo_response
 from clients.models import AgencyBranding
 
 logger = logging.getLogger(__name__)
@@ -41,3 +45,16 @@ class PasswordResetView(auth_views.PasswordResetView):
         self.from_email, _reply_to = email_sender()
         self.extra_email_context = {"agency": AgencyBranding.get()}
         return super().form_valid(form)
+
+
+@require_safe
+def client_logo(request: HttpRequest, slug: str) -> HttpResponse:
+    """The client's logo: for staff and the client's own users (404 for everyone else, as every client URL)."""
+    client = get_client_for_user(request.user, slug)
+    return logo_response(request, client.logo)
+
+
+@require_safe
+def agency_logo(request: HttpRequest) -> HttpResponse:
+    """The agency's logo, for every logged-in user (LoginRequiredMiddleware sends others to the login page)."""
+    return logo_response(request, AgencyBranding.get().logo)

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from clients.admin.common import LogoInput
+from clients.logos import LogoField
 from clients.models import AgencyBranding
 
 
@@ -18,6 +20,7 @@ class AgencyBrandingAdmin(admin.ModelAdmin):
     """One row for the installation: the list goes straight to it."""
 
     fields = ["name", "logo", "brand_color", "sender_name", "reply_to"]
+    formfield_overrides = {LogoField: {"widget": LogoInput}}
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "brand_color":

@@ -17,7 +17,9 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from clients import assignment, csv_import, invitations, selectors
+from clients.admin.common import LogoInput
 from clients.forms import ClientAdminForm, ImportClientsForm, InviteClientUserForm, MappingRuleForm
+from clients.logos import LogoField
 from clients.models import Client, ClientMembership, MappingRule, SiteAssignment
 from kinsta_sync.figures import scale_bytes
 from kinsta_sync.models import Metric
@@ -175,6 +177,7 @@ class ClientAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["period_totals"]
     inlines = [SiteAssignmentInline, AddSitesInline, MappingRuleInline, ClientMembershipInline]
+    formfield_overrides = {LogoField: {"widget": LogoInput}}
 
     class Media:
         css = {"all": ["css/admin-clients.css"]}

@@ -17,4 +17,6 @@ urlpatterns = [
     path("clients/<slug:slug>/share/<int:link_id>/revoke/", views.share_revoke_view, name="reports-share-revoke"),
     path("share/<str:token>/", views.share_view, name="reports-share"),
     path("share/<str:token>/report.pdf", views.share_pdf, name="reports-share-pdf"),
+    path("share/<str:token>/logo.png", views.share_logo, name="reports-share-logo"),
+    path("share/<str:token>/agency-logo.png", views.share_logo, {"agency": True}, name="reports-share-agency-logo"),
 ]

@@ -27,6 +27,7 @@ from typing import Any
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from clients.logos import client_logo_url
 from clients.models import Client
 from clients.selectors import today_in, unmapped_sites
 from dashboard.reports import cache as report_cache
@@ -290,7 +291,7 @@ def client_info(client: Client) -> ClientInfo:
         language=client.language,
         timezone=client.timezone,
         brand_color=client.brand_color,
-        logo_url=client.logo.url if client.logo else "",
+        logo_url=client_logo_url(client),
     )
 
 
