@@ -201,7 +201,7 @@ def _run(args: argparse.Namespace, path: str) -> None:
     from django.core.management import call_command
     from django.test import Client as HttpClient
 
-    from clients.services import import_clients_csv
+    from clients.csv_import import import_clients_csv
 
     settings.DEBUG = False  # no debug query log
     settings.ALLOWED_HOSTS = ["testserver"]

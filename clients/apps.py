@@ -8,7 +8,7 @@ class ClientsConfig(AppConfig):
 
     def ready(self) -> None:
         # Rules run after every sync. The mirror only sends the signal; it never imports this app.
-        from clients.services import apply_rules_after_sync
+        from clients.mapping import apply_rules_after_sync
         from kinsta_sync.signals import sync_finished
 
         sync_finished.connect(apply_rules_after_sync, dispatch_uid="clients-apply-mapping-rules")

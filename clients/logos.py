@@ -15,21 +15,35 @@ SVG stays refused: it can carry scripts, and a logo served from our own origin m
 `LogoField` does step 3 whenever a file is saved to it (the admin's upload or `field.save()` in code), so no
 path stores an unchecked file; the field's validator (`clients.validators.validate_logo`) does steps 1-2
 during form validation, so the admin shows a message instead of failing on save.
+
+Nothing serves MEDIA_ROOT: logos are served by the app, access-checked (clients.views for logged-in users,
+dashboard.delivery.views for share links), from the URLs the functions below build. `logo_response` answers
+with the stored image: its own content type, `Cache-Control: private, max-age=3600`, an ETag (the content's
+hash) and Last-Modified. Each URL carries `?v=` from the stored file's name, which changes with every
+upload, so a new logo shows at once despite the hour of caching. The PDF reads logos from storage directly.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
 from pathlib import PurePath
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models.fields.files import FieldFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    from clients.models import AgencyBranding, Client
 
 LOGO_MAX_BYTES = 512 * 1024
 # A logo is shown a few centimetres wide: 2 megapixels (about 1,400 x 1,400, or 2,000 x 1,000) is plenty,
@@ -131,3 +145,57 @@ class LogoField(models.FileField):
     """A FileField that stores only what `clean_logo` made of the upload (see the module's docstring)."""
 
     attr_class = LogoFieldFile
+
+
+# --- Serving ---------------------------------------------------------------------------------------------
+
+# What is stored now is always PNG; logos uploaded before the re-encoding keep their own type.
+LOGO_CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+                      "webp": "image/webp"}  # fmt: skip
+LOGO_CACHE_SECONDS = 3600
+
+
+def logo_url(path: str, field: FieldFile | None) -> str:
+    """The URL of the logo in `field` served at `path` (a route of `logo_response`), or "" without a logo."""
+    if not field:
+        return ""
+    return f"{path}?v={hashlib.sha256(field.name.encode()).hexdigest()[:12]}"
+
+
+def client_logo_url(client: Client) -> str:
+    """The client's logo for its staff and its users (`clients-logo`), or "" when it has none."""
+    return logo_url(reverse("clients-logo", args=[client.slug]), client.logo)
+
+
+def agency_logo_url(branding: AgencyBranding) -> str:
+    """The agency's logo for every logged-in user (`clients-agency-logo`), or "" when it has none."""
+    return logo_url(reverse("clients-agency-logo"), branding.logo)
+
+
+def logo_response(request: HttpRequest, field: FieldFile | None) -> HttpResponse:
+    """The stored logo, for a caller that has checked access; Http404 without a logo or its file.
+
+    Answers 304 when the browser's copy is still the stored one (If-None-Match / If-Modified-Since).
+    """
+    content_type = LOGO_CONTENT_TYPES.get(PurePath(field.name).suffix.lower().lstrip(".")) if field else None
+    if not field or content_type is None:
+        raise Http404("No logo.")
+    storage = field.storage
+    try:
+        with storage.open(field.name, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:  # gone from storage (deleted by hand, a lost volume)
+        raise Http404("No logo.") from exc
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    try:
+        modified: int | None = int(storage.get_modified_time(field.name).timestamp())  # HTTP dates: seconds
+    except (NotImplementedError, OSError):
+        modified = None
+    response = get_conditional_response(request, etag=etag, last_modified=modified)
+    if response is None:
+        response = HttpResponse(data, content_type=content_type)
+    response["ETag"] = etag
+    if modified is not None:
+        response["Last-Modified"] = http_date(modified)
+    response["Cache-Control"] = f"private, max-age={LOGO_CACHE_SECONDS}"
+    return response

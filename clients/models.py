@@ -76,7 +76,7 @@ class AgencyBranding(models.Model):
 
     SINGLETON_PK = 1
 
-    # The name and the sender name become the From header of every e-mail (clients.services.email_sender),
+    # The name and the sender name become the From header of every e-mail (clients.email.email_sender),
     # the reply-to address the Reply-To header: one line each.
     name = models.CharField(
         max_length=200, default="Agency Reports", help_text="Your agency's name.", validators=[validate_single_line]

@@ -149,6 +149,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+# Password-reset mails (clients.reset_limits): requests for one e-mail address past this many an hour look
+# successful but send nothing; a visitor's address past this many requests an hour gets HTTP 429.
+PASSWORD_RESET_MAX_PER_EMAIL_HOUR = env.int("PASSWORD_RESET_MAX_PER_EMAIL_HOUR", default=3)
+PASSWORD_RESET_MAX_PER_ADDRESS_HOUR = env.int("PASSWORD_RESET_MAX_PER_ADDRESS_HOUR", default=10)
 
 # --- Internationalisation --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -314,6 +318,15 @@ else:
     # When full it drops the least recently used entries. A 50-site report's month is ~200 kB (data and page
     # body), its year ~800 kB: 100 entries keep each process's cache in the tens of MB.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100}}}
+# Counters of the password-reset limits (clients.reset_limits): small entries that the report cache's large ones
+# must not push out. With Redis every process shares them.
+CACHES["limits"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL,
+     "KEY_PREFIX": "agency-reports-limits"}
+    if REDIS_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits",
+          "OPTIONS": {"MAX_ENTRIES": 10_000}}
+)  # fmt: skip
 # Entries of an old data version are never read again; this is when they are dropped.
 REPORTS_CACHE_SECONDS = env.int("REPORTS_CACHE_SECONDS", default=24 * 3600)
 

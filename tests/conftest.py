@@ -33,15 +33,22 @@ def _fast_password_hashing(settings) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):  # type: ignore[no-untyped-def]
-    """An empty in-process cache per test. Report keys carry a data version computed from the database, and
-    a rolled-back test database hands out the same ids again, so two tests could compute the same version
-    for different data. Never the REDIS_URL one either: clearing that would wipe a shared Redis."""
-    from django.core.cache import cache
+    """Empty in-process caches per test: the report cache and the limits' counters (clients.reset_limits).
+    Report keys carry a data version computed from the database, and a rolled-back test database hands out
+    the same ids again, so two tests could compute the same version for different data. Never the REDIS_URL
+    one either: clearing that would wipe a shared Redis."""
+    from django.core.cache import caches
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
-    cache.clear()
+    locmem = "django.core.cache.backends.locmem.LocMemCache"
+    settings.CACHES = {
+        "default": {"BACKEND": locmem, "LOCATION": "tests"},
+        "limits": {"BACKEND": locmem, "LOCATION": "tests-limits"},
+    }
+    for alias in settings.CACHES:
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

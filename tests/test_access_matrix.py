@@ -21,10 +21,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from clients.models import ClientMembership
+from clients.models import AgencyBranding, ClientMembership
 from dashboard.delivery.models import ReportSend, ShareLink
 from dashboard.delivery.sharing import share_token
 from kinsta_sync.models import KinstaAccount, Site
@@ -46,9 +47,19 @@ PUBLIC = {
 # Routes for staff only, that name no client object; a client user gets 404.
 STAFF_ONLY = {"reports-sync", "reports-sync-status", "reports-sync-now"}
 # Routes whose object is a share link token: no login, 410 once the link expired or was revoked.
-SHARE = {"reports-share", "reports-share-pdf"}
+SHARE = {"reports-share", "reports-share-pdf", "reports-share-logo", "reports-share-agency-logo"}
 # Parameters that point at one client's objects.
 CLIENT_SCOPED = {"slug", "site_id", "send_id", "link_id"}
+
+
+def png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "#4b2fd1").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def routes(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[tuple[str, str, list[str]]]:
@@ -77,8 +88,12 @@ def fill(route: str, values: dict[str, object]) -> str:
 
 
 @pytest.fixture
-def world(client_a, client_b, staff_user):
-    """Objects of client A (whose URLs the other client's user tries) and share links of A."""
+def world(client_a, client_b, staff_user, settings, tmp_path):
+    """Objects of client A (whose URLs the other client's user tries) and share links of A; A and the agency
+    have logos, so the logo routes answer with one where access allows."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client_a.logo.save("acme.png", ContentFile(png()), save=True)
+    AgencyBranding.get().logo.save("agency.png", ContentFile(png()), save=True)
     site = Site.objects.filter(assignment__client=client_a).first()
     if site is None:
         site = make_site(KinstaAccount.objects.first(), name="a-site")

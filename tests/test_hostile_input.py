@@ -21,8 +21,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from clients.assignment import assign_sites
 from clients.models import Client
-from clients.services import assign_sites
 from dashboard.delivery.email import build_email
 from dashboard.delivery.models import ReportSend
 from dashboard.delivery.sends import prepare_send

@@ -14,8 +14,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from clients.email import email_sender
 from clients.models import AgencyBranding
-from clients.services import email_sender
 from dashboard.delivery.models import ReportSend
 from dashboard.reports.periods import Period
 from dashboard.reports.selectors import change_ratio

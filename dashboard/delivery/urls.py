@@ -14,4 +14,6 @@ urlpatterns = [
     path("clients/<slug:slug>/share/<int:link_id>/revoke/", sharing.share_revoke_view, name="reports-share-revoke"),
     path("share/<str:token>/", sharing.share_view, name="reports-share"),
     path("share/<str:token>/report.pdf", sharing.share_pdf, name="reports-share-pdf"),
+    path("share/<str:token>/logo.png", sharing.share_logo, name="reports-share-logo"),
+    path("share/<str:token>/agency-logo.png", sharing.share_logo, {"agency": True}, name="reports-share-agency-logo"),
 ]

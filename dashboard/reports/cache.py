@@ -13,7 +13,7 @@ whose changes are the only ways report data can change:
    `data_version()` returns None and **nothing is cached or read from the cache** until the run ends.
 2. **Who owns which site** (`SiteAssignment`: by hand, by a mapping rule, by the post-sync rules or by
    deleting a client). `COUNT(*)` catches rows added or removed, `SUM(site_id * client_id)` a site moved to
-   another client, and `MAX(assigned_at)` (auto_now, also set by the upserts in clients.services) any row
+   another client, and `MAX(assigned_at)` (auto_now, also set by the upserts in clients.assignment) any row
    written since: a different set of rows with the same count and sum would need a row written without
    a newer `assigned_at` (a queryset `.update()`; nothing in the code does that). Mapping rules only act
    through assignments.

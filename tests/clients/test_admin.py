@@ -17,8 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
+from clients.mapping import preview_mapping_rules
 from clients.models import AgencyBranding, Client, ClientMembership, MappingRule, SiteAssignment
-from clients.services import preview_mapping_rules
 from tests.factories import add_points, assign, make_account, make_site
 from tests.personas import CLIENT_PASSWORD, STAFF_PASSWORD, persona_visits
 
@@ -482,16 +482,16 @@ def test_an_invitation_mail_keeps_hostile_names_as_plain_text(admin_client, db):
 def test_the_invitation_is_written_in_the_clients_language(admin_client, world, monkeypatch):
     from django.utils import translation
 
-    from clients import services
+    from clients import invitations
 
     languages = []
-    real_render = services.render_to_string
+    real_render = invitations.render_to_string
 
     def recording_render(*args, **kwargs):
         languages.append(translation.get_language())
         return real_render(*args, **kwargs)
 
-    monkeypatch.setattr(services, "render_to_string", recording_render)
+    monkeypatch.setattr(invitations, "render_to_string", recording_render)
     invite(admin_client, world["globex"], "kunde@globex.example")  # Globex's reports are in German
     invite(admin_client, world["acme"], "dana@acme.example")
     assert languages == ["de", "de", "en", "en"]  # subject and body of each
@@ -583,9 +583,9 @@ def test_a_password_reset_goes_out_on_one_line_whatever_sender_name_was_saved(cl
 
 
 def test_an_invitation_whose_e_mail_cannot_be_built_invites_nobody(admin_client, world, monkeypatch):
-    from clients import services
+    from clients import invitations
 
-    monkeypatch.setattr(services, "email_sender", lambda **kwargs: ("Evil\nBcc: v@example.com <r@localhost>", []))
+    monkeypatch.setattr(invitations, "email_sender", lambda **kwargs: ("Evil\nBcc: v@example.com <r@localhost>", []))
 
     response = invite(admin_client, world["acme"], "dana@acme.example")
 

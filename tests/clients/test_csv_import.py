@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clients import csv_import
+from clients.csv_import import import_clients_csv
 from clients.models import Client, MappingRule
-from clients.services import import_clients_csv
 from tests.factories import make_client
 from tests.personas import STAFF_PASSWORD
 

@@ -11,8 +11,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
+from clients.email import email_sender
 from clients.models import AgencyBranding, Client, MappingRule, SiteAssignment
-from clients.services import email_sender
 from clients.validators import LOGO_MAX_BYTES, split_emails, validate_logo
 from tests.factories import make_account, make_client, make_site
 

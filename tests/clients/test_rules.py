@@ -10,15 +10,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from clients.assignment import assign_sites, unassign_sites
+from clients.mapping import PlanChanged, apply_mapping_rules, preview_mapping_rules
 from clients.models import MappingRule, SiteAssignment
 from clients.rules import SiteFacts, rule_matches, validate_pattern
-from clients.services import (
-    PlanChanged,
-    apply_mapping_rules,
-    assign_sites,
-    preview_mapping_rules,
-    unassign_sites,
-)
 from kinsta_sync.models import Site
 from kinsta_sync.sync import run_sync
 from tests.factories import make_account, make_client, make_site

@@ -14,8 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from clients.assignment import assign_sites, unassign_sites
+from clients.mapping import apply_mapping_rules
 from clients.models import Client, MappingRule
-from clients.services import apply_mapping_rules, assign_sites, unassign_sites
 from dashboard.reports.cache import data_version
 from dashboard.reports.periods import Period
 from dashboard.reports.selectors import client_report

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from clients.services import apply_mapping_rules
+from clients.mapping import apply_mapping_rules
 
 
 class Command(BaseCommand):

@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from clients.mapping import apply_mapping_rules
 from clients.models import AgencyBranding, Client, ClientMembership, MappingRule
 from clients.selectors import unmapped_sites
-from clients.services import apply_mapping_rules
 from kinsta_sync.models import Site
 
 CLIENT_LOGIN = "client@example.com"

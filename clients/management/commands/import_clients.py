@@ -6,8 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from clients.csv_import import COLUMNS
-from clients.services import import_clients_csv
+from clients.csv_import import COLUMNS, import_clients_csv
 
 
 class Command(BaseCommand):

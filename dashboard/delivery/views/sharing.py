@@ -7,16 +7,20 @@ answer keeps it out of caches, referrers and search engines.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from clients.access import get_client_for_user, require_staff
+from clients.logos import logo_response, logo_url
 from clients.models import AgencyBranding
 from dashboard.delivery import sharing
 from dashboard.delivery.forms import ShareLinkForm
@@ -119,8 +123,10 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
         except InvalidPeriod as error:
             return _private(HttpResponseBadRequest("\n".join(error.messages), content_type="text/plain; charset=utf-8"))
         sharing.record_view(link)
+        # The logo through this link: the visitor has no login for the client's own logo URL.
+        logo = logo_url(reverse("reports-share-logo", args=[token]), client.logo)
         context = {
-            "client": report.client,
+            "client": replace(report.client, logo_url=logo),
             "report": report,
             "charts": charts.client_charts(report),
             "plotly_locale": charts.plotly_locale(),
@@ -147,3 +153,13 @@ def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
     rendered = render_report_pdf(client=link.client, report=report)
     name = report_file_name(link.client.slug, report.period.start, report.period.end, "pdf")
     return _private(pdf_response(rendered.content, name, charts_drawn=rendered.charts_drawn))
+
+
+@login_not_required
+@require_safe
+def share_logo(request: HttpRequest, token: str, agency: bool = False) -> HttpResponse:
+    """The linked client's logo (or the agency's) for the share page, while the link works (410 after)."""
+    link, gone = _shared(request, token)
+    if gone is not None:
+        return gone
+    return logo_response(request, AgencyBranding.get().logo if agency else link.client.logo)

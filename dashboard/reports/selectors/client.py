@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from clients.logos import client_logo_url
 from clients.models import Client
 from clients.selectors import today_in
 from dashboard.reports import cache as report_cache
@@ -68,7 +69,7 @@ def client_info(client: Client) -> ClientInfo:
         language=client.language,
         timezone=client.timezone,
         brand_color=client.brand_color,
-        logo_url=client.logo.url if client.logo else "",
+        logo_url=client_logo_url(client),
     )
 
 
