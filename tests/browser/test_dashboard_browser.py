@@ -176,11 +176,8 @@ def test_the_sync_page_follows_a_running_sync(page, live_server, agency_data, sc
     page.screenshot(path=str(screenshot_dir / "dashboard-sync-running.png"), full_page=True)
     # The page polls: progress moves, and when the run ends the page reloads without it.
     SyncRun.objects.filter(pk=run.pk).update(progress_done=7)
-    page.wait_for_function(
-        "document.querySelector('[data-progress-text]') && "
-        "document.querySelector('[data-progress-text]').textContent === '7 / 10'",
-        timeout=10_000,
-    )
+    # A selector, not wait_for_function: the page's Content-Security-Policy forbids evaluating strings.
+    page.wait_for_selector("[data-progress-text]:text-is('7 / 10')", timeout=10_000)
     SyncRun.objects.filter(pk=run.pk).update(status="success", current_step="")
     page.wait_for_selector("[data-progress-run]", state="detached", timeout=10_000)
     assert page.get_by_role("button", name="Sync now").is_enabled()
