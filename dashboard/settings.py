@@ -70,9 +70,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# A strict policy (django-csp): scripts only from our own static files (plotly.js is served locally), no
-# inline script, no plugins, no framing, forms post only to us. Styles allow inline: plotly.js draws its
-# charts with style attributes and <style> elements, and the brand colour is a style attribute.
+# A strict policy (django-csp): scripts only from our own static files (plotly.js is vendored in
+# static/js/vendor/), no inline script, no plugins, no framing, forms post only to us. Styles allow inline:
+# plotly.js draws its charts with style attributes and <style> elements, and the brand colour is a style
+# attribute.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -162,12 +163,6 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    # js/plotly.min.js straight from the installed plotly package (no CDN, no copy in the repository).
-    "dashboard.staticfiles.PlotlyFinder",
-]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
