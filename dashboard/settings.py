@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver leaves /static/ to WhiteNoise, so development serves it as production does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_q",
@@ -53,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (STORAGES below): compressed, hashed names cached for a year; answered before the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -160,9 +164,26 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static and media ------------------------------------------------------------------------------------
+# WhiteNoise serves /static/ from the app. In production (DEBUG off) `collectstatic` writes every file under a
+# hashed name with gzip and brotli copies beside it (the storage below): pages link the hashed names, which
+# are sent compressed when the browser accepts it and cached for a year (`immutable`); a new deploy makes new
+# names. Without `collectstatic` the pages of a production server fail (the manifest names the files).
+# With DEBUG on (development, the test suite) files come from the finders under their plain names, looked up
+# on each request: no `collectstatic` needed. These follow the environment's DEBUG on purpose: pytest-django
+# turns settings.DEBUG off during tests, which would otherwise ask for a manifest nobody wrote.
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 

@@ -1,5 +1,8 @@
 """In Chromium the report, site and share pages load plotly.js's basic bundle, never the full one, and draw
-their charts with it, German dates and numbers included (static/js/charts.js registers the locale itself)."""
+their charts with it, German dates and numbers included (static/js/charts.js registers the locale itself).
+
+How production sends the files (compressed, cached for a year) is in tests/reports/test_static_assets.py;
+the live server here serves them from the finders, as development does."""
 
 from __future__ import annotations
 
