@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: runserver leaves /static/ to WhiteNoise, so development serves it as production does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_q",
@@ -53,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (STORAGES below): compressed, hashed names cached for a year; answered before the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,9 +74,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# A strict policy (django-csp): scripts only from our own static files (plotly.js is served locally), no
-# inline script, no plugins, no framing, forms post only to us. Styles allow inline: plotly.js draws its
-# charts with style attributes and <style> elements, and the brand colour is a style attribute.
+# A strict policy (django-csp): scripts only from our own static files (plotly.js is vendored in
+# static/js/vendor/), no inline script, no plugins, no framing, forms post only to us. Styles allow inline:
+# plotly.js draws its charts with style attributes and <style> elements, and the brand colour is a style
+# attribute.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -163,15 +168,26 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static and media ------------------------------------------------------------------------------------
+# WhiteNoise serves /static/ from the app. In production (DEBUG off) `collectstatic` writes every file under a
+# hashed name with gzip and brotli copies beside it (the storage below): pages link the hashed names, which
+# are sent compressed when the browser accepts it and cached for a year (`immutable`); a new deploy makes new
+# names. Without `collectstatic` the pages of a production server fail (the manifest names the files).
+# With DEBUG on (development, the test suite) files come from the finders under their plain names, looked up
+# on each request: no `collectstatic` needed. These follow the environment's DEBUG on purpose: pytest-django
+# turns settings.DEBUG off during tests, which would otherwise ask for a manifest nobody wrote.
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    # js/plotly.min.js straight from the installed plotly package (no CDN, no copy in the repository).
-    "dashboard.staticfiles.PlotlyFinder",
-]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 

@@ -158,7 +158,7 @@ def test_the_report_shows_the_clients_live_figures(client, everyone):
     assert "Staging environments" in html
     assert "unique IP" in html  # the definitions
     assert 'id="chart-visits-data"' in html
-    assert "js/plotly.min.js" in html
+    assert "js/vendor/plotly-basic.min.js" in html and "js/plotly.min.js" not in html
 
 
 def test_no_data_is_shown_as_no_data_not_zero(client, everyone):
