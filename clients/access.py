@@ -3,12 +3,15 @@
 - Agency staff (active staff users) see every client (inactive ones only when asked for by slug).
 - A client user (a `ClientMembership`) sees only their own client, and only while it is active.
 - Anonymous users, inactive users and users without a membership see nothing.
+- What staff may *do* from the report pages (send reports, share links, start a sync) needs a permission
+  (`require_permission`), the same as the admin's actions.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -24,6 +27,20 @@ def require_staff(user: Any) -> None:
     """Http404 unless the user is agency staff: 404, not 403, so a client user learns nothing of staff pages."""
     if not is_staff(user):
         raise Http404("No such page.")
+
+
+# The actions staff take from the report pages, each behind a permission (the same ones the admin uses).
+PERM_SEND_REPORTS = "delivery.send_report"
+PERM_CREATE_SHARE_LINKS = "delivery.add_sharelink"
+PERM_REVOKE_SHARE_LINKS = "delivery.change_sharelink"
+PERM_START_SYNC = "kinsta_sync.sync_kinstaaccount"
+
+
+def require_permission(user: Any, permission: str) -> None:
+    """Staff only (404 for anyone else, as require_staff), and among staff only those with `permission` (403)."""
+    require_staff(user)
+    if not user.has_perm(permission):
+        raise PermissionDenied(f"This needs the permission {permission!r}.")
 
 
 def client_for_member(user: Any) -> Client | None:

@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_safe
 
-from clients import reset_limits
+from clients import rate_limits
 from clients.access import get_client_for_user
 from clients.email import email_sender
 from clients.forms import ClientPasswordResetForm
@@ -27,17 +27,17 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "registration/password_reset_subject.txt"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # Every request counts against its visitor, valid or not (clients.reset_limits).
-        if not reset_limits.allow_visitor(request):
-            logger.warning("Password reset refused: too many requests from %s", reset_limits.visitor_key(request))
+        # Every request counts against its visitor, valid or not (clients.rate_limits).
+        if not rate_limits.allow_visitor(request):
+            logger.warning("Password reset refused: too many requests from %s", rate_limits.visitor_key(request))
             context = self.get_context_data(form=self.get_form(), too_many_requests=True)
             response = self.render_to_response(context, status=429)
-            response["Retry-After"] = str(reset_limits.seconds_left_in_window())
+            response["Retry-After"] = str(rate_limits.seconds_left_in_window())
             return response
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: ClientPasswordResetForm) -> HttpResponse:
-        if not reset_limits.allow_email(form.cleaned_data["email"]):
+        if not rate_limits.allow_email(form.cleaned_data["email"]):
             # The page a sent mail leads to, so the limit tells nothing about the address.
             logger.warning("Password reset mail not sent: too many requests for one address this hour")
             return HttpResponseRedirect(self.get_success_url())

@@ -154,7 +154,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
-# Password-reset mails (clients.reset_limits): requests for one e-mail address past this many an hour look
+# Password-reset mails (clients.rate_limits): requests for one e-mail address past this many an hour look
 # successful but send nothing; a visitor's address past this many requests an hour gets HTTP 429.
 PASSWORD_RESET_MAX_PER_EMAIL_HOUR = env.int("PASSWORD_RESET_MAX_PER_EMAIL_HOUR", default=3)
 PASSWORD_RESET_MAX_PER_ADDRESS_HOUR = env.int("PASSWORD_RESET_MAX_PER_ADDRESS_HOUR", default=10)
@@ -253,6 +253,13 @@ REPORTS_CHART_TIMEOUT = env.float("REPORTS_CHART_TIMEOUT", default=60.0)
 REPORTS_CHROMIUM_IDLE_SECONDS = env.float("REPORTS_CHROMIUM_IDLE_SECONDS", default=600.0)
 # The archive of sent reports (PDFs). Private: served only through the access-checked download view,
 # so keep it outside MEDIA_ROOT and anything a web server publishes.
+# PDFs rendered at once per process (each costs 2-4 s of CPU); a web request waits this long for a free slot
+# before it answers 503 (dashboard/exports/limits.py). Background deliveries wait for their turn.
+REPORTS_PDF_CONCURRENCY = env.int("REPORTS_PDF_CONCURRENCY", default=1)
+REPORTS_PDF_WAIT_SECONDS = env.float("REPORTS_PDF_WAIT_SECONDS", default=15.0)
+# A share link's PDF: at most this many requests per link and minute (429 after); for unchanged data the
+# same PDF is served from the cache, not rendered again.
+REPORTS_SHARE_PDF_PER_MINUTE = env.int("REPORTS_SHARE_PDF_PER_MINUTE", default=6)
 REPORTS_ROOT = env.path("REPORTS_ROOT", default=BASE_DIR / "reports-archive")
 # A failed e-mail is retried (after 5, 10, 20, ... minutes) until it was attempted this often.
 REPORTS_SEND_MAX_ATTEMPTS = env.int("REPORTS_SEND_MAX_ATTEMPTS", default=5)
@@ -334,7 +341,7 @@ else:
     # When full it drops the least recently used entries. A 50-site report's month is ~200 kB (data and page
     # body), its year ~800 kB: 100 entries keep each process's cache in the tens of MB.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100}}}
-# Counters of the password-reset limits (clients.reset_limits): small entries that the report cache's large ones
+# Counters of the password-reset limits (clients.rate_limits): small entries that the report cache's large ones
 # must not push out. With Redis every process shares them.
 CACHES["limits"] = (
     {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL,

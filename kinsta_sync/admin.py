@@ -65,7 +65,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.action(description="Sync now")
+@admin.action(description="Sync now", permissions=["sync"])
 def sync_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[KinstaAccount]) -> None:
     for account in queryset:
         async_task(
@@ -86,6 +86,10 @@ class KinstaAccountAdmin(admin.ModelAdmin):
     list_display = ["name", "company_id", "masked_api_key", "api_key_status", "api_key_expires_at", "is_active"]
     readonly_fields = ["masked_api_key", "api_key_name", "api_key_status", "api_key_expires_at", "sync_lease_until"]
     actions = [sync_now]
+
+    def has_sync_permission(self, request: HttpRequest) -> bool:
+        # The same permission as the sync page's "Sync now" (clients.access.PERM_START_SYNC).
+        return request.user.has_perm("kinsta_sync.sync_kinstaaccount")
 
     @admin.display(description="API key")
     def masked_api_key(self, obj: KinstaAccount) -> str:

@@ -42,6 +42,8 @@ class KinstaAccount(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # "Sync now" on the sync page and in the admin.
+        permissions = [("sync_kinstaaccount", "Can start a sync")]
 
     def __str__(self) -> str:
         return self.name

@@ -33,7 +33,7 @@ def _fast_password_hashing(settings) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):  # type: ignore[no-untyped-def]
-    """Empty in-process caches per test: the report cache and the limits' counters (clients.reset_limits).
+    """Empty in-process caches per test: the report cache and the limits' counters (clients.rate_limits).
     Report keys carry a data version computed from the database, and a rolled-back test database hands out
     the same ids again, so two tests could compute the same version for different data. Never the REDIS_URL
     one either: clearing that would wipe a shared Redis."""

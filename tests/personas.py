@@ -1,6 +1,8 @@
 """Personas (healthchecks' alice/bob/charlie): agency staff, two clients with sites and their users.
 
-- `staff_user`: agency staff (is_staff, no admin permissions), password "pw-staff-123!".
+- `staff_user`: agency staff (is_staff) with the report pages' action permissions (STAFF_PERMISSIONS: send
+  reports, create and revoke share links, start a sync) and no others, password "pw-staff-123!".
+- `staff_viewer`: agency staff without any permission, same password.
 - `agency_admin`: a superuser (the agency's admin; the Django admin needs permissions), same password.
 - `client_a` ("Acme Corp", slug "acme"): sites "acme-shop" (label "Acme", shop.acme.com, with staging) and
   "acme-blog" (blog.acme.com), both mapped by hand.
@@ -57,9 +59,36 @@ def persona_account(db):
     return make_account(name="Persona Agency")
 
 
+# What agency staff may do from the report pages (clients.access.PERM_*); staff_user has them all.
+STAFF_PERMISSIONS = (
+    "delivery.send_report",
+    "delivery.add_sharelink",
+    "delivery.change_sharelink",
+    "kinsta_sync.sync_kinstaaccount",
+)
+
+
+def grant(user, *permissions: str):  # type: ignore[no-untyped-def]
+    """Give `user` these permissions ("app_label.codename"); returns the user, fresh (permissions cached)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return get_user_model().objects.get(pk=user.pk)
+
+
 @pytest.fixture
 def staff_user(db):
-    return make_user("staff", password=STAFF_PASSWORD, email="staff@agency.example", is_staff=True)
+    user = make_user("staff", password=STAFF_PASSWORD, email="staff@agency.example", is_staff=True)
+    return grant(user, *STAFF_PERMISSIONS)
+
+
+@pytest.fixture
+def staff_viewer(db):
+    """Agency staff without any permission: sees every client, may do nothing from the report pages."""
+    return make_user("viewer", password=STAFF_PASSWORD, email="viewer@agency.example", is_staff=True)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from clients.access import PERM_REVOKE_SHARE_LINKS, PERM_SEND_REPORTS
 from dashboard.delivery import sends as delivery
 from dashboard.delivery import sharing, timing
 from dashboard.delivery.models import ReportSchedule, ReportSend, ShareLink
@@ -126,7 +127,10 @@ class ReportSendAdmin(admin.ModelAdmin):
         url = reverse("reports-archive-pdf", args=[obj.client.slug, obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.file_name)
 
-    @admin.action(description="Send now (drafts and failed sends; sent ones are not repeated)")
+    def has_send_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(PERM_SEND_REPORTS)
+
+    @admin.action(description="Send now (drafts and failed sends; sent ones are not repeated)", permissions=["send"])
     def send_now(self, request: HttpRequest, queryset: QuerySet[ReportSend]) -> None:
         counts: dict[str, int] = {}
         for send in queryset.select_related("client"):
@@ -135,12 +139,12 @@ class ReportSendAdmin(admin.ModelAdmin):
             counts[state] = counts.get(state, 0) + 1
         self.message_user(request, ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "Nothing to do")
 
-    @admin.action(description="Approve drafts (they go out as reviewed)")
+    @admin.action(description="Approve drafts (they go out as reviewed)", permissions=["send"])
     def approve(self, request: HttpRequest, queryset: QuerySet[ReportSend]) -> None:
         approved = sum(delivery.approve_draft(send, by=request.user) for send in queryset)
         self.message_user(request, f"{approved} draft(s) approved; they go out in a moment.")
 
-    @admin.action(description="Send again (the archived PDF, to its recipients)")
+    @admin.action(description="Send again (the archived PDF, to its recipients)", permissions=["send"])
     def resend(self, request: HttpRequest, queryset: QuerySet[ReportSend]) -> None:
         for send in queryset.select_related("client"):
             try:
@@ -178,7 +182,10 @@ class ShareLinkAdmin(admin.ModelAdmin):
             obj.query = sharing.clean_query(obj.query)
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Revoke (the link answers 410 from now on)")
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(PERM_REVOKE_SHARE_LINKS)
+
+    @admin.action(description="Revoke (the link answers 410 from now on)", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
         revoked = sum(sharing.revoke_share_link(link, by=request.user) for link in queryset)
         self.message_user(request, f"{revoked} link(s) revoked.")

@@ -193,6 +193,8 @@ class ReportSend(models.Model):
     class Meta:
         db_table = "dashboard_reportsend"
         ordering = ["-period_start", "-pk"]
+        # Staff's delivery actions (send now, approve a draft, send again), in the app and in the admin.
+        permissions = [("send_report", "Can send, approve and re-send reports")]
         verbose_name = _("report sent")
         verbose_name_plural = _("reports sent")
         constraints = [

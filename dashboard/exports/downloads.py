@@ -10,6 +10,7 @@ from datetime import date
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 
 
 def report_file_name(slug: str, start: date, end: date, extension: str, *, suffix: str = "") -> str:
@@ -29,4 +30,16 @@ def pdf_response(content: bytes, name: str, *, charts_drawn: bool) -> HttpRespon
     response = HttpResponse(content, content_type="application/pdf")
     attachment(response, name)
     response["X-Report-Charts"] = "drawn" if charts_drawn else "tables"
+    return response
+
+
+def too_busy_response(*, retry_after: int = 10) -> HttpResponse:
+    """503 for a PDF that found no free slot (dashboard/exports/limits.py): try again in a few seconds."""
+    response = HttpResponse(
+        gettext("Many reports are being made right now. Please try again in a few seconds."),
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "private, no-store"
     return response

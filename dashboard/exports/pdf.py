@@ -32,6 +32,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from clients.models import AgencyBranding, Client
 from dashboard.exports import chromium
+from dashboard.exports.limits import pdf_slot
 from dashboard.exports.print_charts import lighten_svg, print_figure
 from dashboard.reports import charts
 from dashboard.reports.selectors import BANDWIDTH, CDN_BANDWIDTH, DISK_USAGE, VISITS, ClientReport
@@ -243,7 +244,17 @@ class RenderedPdf:
     seconds: float
 
 
-def render_report_pdf(*, client: Client, report: ClientReport, draw_charts: bool = True) -> RenderedPdf:
+def render_report_pdf(
+    *, client: Client, report: ClientReport, draw_charts: bool = True, wait: float | None = None
+) -> RenderedPdf:
+    """The client's report as PDF bytes (`_render`), holding one of the process's PDF slots while it renders
+    (dashboard/exports/limits.py): `wait` seconds at most for one (None, for background work: as long as it
+    takes), else `PdfBusy`."""
+    with pdf_slot(wait=wait):
+        return _render(client=client, report=report, draw_charts=draw_charts)
+
+
+def _render(*, client: Client, report: ClientReport, draw_charts: bool) -> RenderedPdf:
     """The client's report as PDF bytes, in the client's language and time zone.
 
     Charts come from Chromium when it is there and answers in time; otherwise the PDF carries tables and

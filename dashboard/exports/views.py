@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from clients.access import get_client_for_user
 from clients.models import Client
 from dashboard.exports import csv as exports
-from dashboard.exports.downloads import attachment, pdf_response, report_file_name
+from dashboard.exports.downloads import attachment, pdf_response, report_file_name, too_busy_response
+from dashboard.exports.limits import PdfBusy
 from dashboard.reports import cache as report_cache
 from dashboard.reports.periods import InvalidPeriod, Period, parse_period
 from dashboard.reports.selectors import client_report, client_today
@@ -88,6 +90,9 @@ def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     except InvalidPeriod as error:
         return _bad_period(error)
     report = client_report(client=client, period=period, compare=compare)
-    rendered = render_report_pdf(client=client, report=report)
+    try:
+        rendered = render_report_pdf(client=client, report=report, wait=settings.REPORTS_PDF_WAIT_SECONDS)
+    except PdfBusy:
+        return too_busy_response()
     name = report_file_name(client.slug, period.start, period.end, "pdf")
     return pdf_response(rendered.content, name, charts_drawn=rendered.charts_drawn)

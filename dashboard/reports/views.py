@@ -20,7 +20,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from clients.access import client_for_member, get_client_for_user, is_staff, require_staff, visible_clients
+from clients.access import (
+    PERM_START_SYNC,
+    client_for_member,
+    get_client_for_user,
+    is_staff,
+    require_permission,
+    require_staff,
+    visible_clients,
+)
 from clients.models import Client
 from dashboard.reports import cache, charts
 from dashboard.reports.forms import OverviewForm
@@ -280,7 +288,7 @@ def sync_status(request: HttpRequest) -> JsonResponse:
 @require_POST
 def sync_now(request: HttpRequest, account_id: int) -> HttpResponse:
     """Queue a full sync of one account on the django-q2 cluster (the run appears on the sync page)."""
-    require_staff(request.user)
+    require_permission(request.user, PERM_START_SYNC)
     target = sync_target(account_id=account_id)
     if target is None:
         raise Http404("No such account.")

@@ -16,7 +16,7 @@ from kinsta_sync.models import Site, SyncRun
 from kinsta_sync.sync import run_sync
 from tests.conftest import login_in_browser
 from tests.factories import add_points, assign, make_client, make_member, make_site
-from tests.personas import CLIENT_PASSWORD, STAFF_PASSWORD, persona_days
+from tests.personas import CLIENT_PASSWORD, STAFF_PASSWORD, STAFF_PERMISSIONS, grant, persona_days
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +38,7 @@ def agency_data(account):
         add_points(site.live, metric="visits", days={day: 100 + i for day in persona_days()[-20:]})
         assign([site], acme)
     user = get_user_model()
-    user.objects.create_user("staff", password=STAFF_PASSWORD, is_staff=True)
+    grant(user.objects.create_user("staff", password=STAFF_PASSWORD, is_staff=True), *STAFF_PERMISSIONS)
     alice = user.objects.create_user("alice", password=CLIENT_PASSWORD)
     make_member(alice, acme)
     bob = user.objects.create_user("bob", password=CLIENT_PASSWORD)

@@ -1,4 +1,4 @@
-"""Limits on password-reset mails (clients.reset_limits): per e-mail address silently, per visitor address
+"""Limits on password-reset mails (clients.rate_limits): per e-mail address silently, per visitor address
 with HTTP 429, and never telling which addresses have an account."""
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clients.access import get_client_for_user, require_staff
+from clients.access import PERM_SEND_REPORTS, get_client_for_user, require_permission
 from clients.models import Client
 from dashboard.delivery import sends as delivery
 from dashboard.delivery.forms import SendNowForm
@@ -25,7 +25,7 @@ from dashboard.reports.periods import InvalidPeriod, Period
 def send_now_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Staff: send the report of a period now (any past period too); an already sent one is not repeated."""
     client = get_client_for_user(request.user, slug)
-    require_staff(request.user)
+    require_permission(request.user, PERM_SEND_REPORTS)
     form = SendNowForm(request.POST)
     period: Period | None = None
     if form.is_valid():
@@ -57,7 +57,7 @@ def send_now_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _staff_send(request: HttpRequest, slug: str, send_id: int) -> tuple[Client, ReportSend]:
     client = get_client_for_user(request.user, slug)
-    require_staff(request.user)
+    require_permission(request.user, PERM_SEND_REPORTS)
     send = ReportSend.objects.filter(client=client, pk=send_id).select_related("client").first()
     if send is None:
         raise Http404("No such report.")

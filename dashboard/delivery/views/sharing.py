@@ -8,7 +8,9 @@ answer keeps it out of caches, referrers and search engines.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
@@ -19,17 +21,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from clients.access import get_client_for_user, require_staff
+from clients.access import (
+    PERM_CREATE_SHARE_LINKS,
+    PERM_REVOKE_SHARE_LINKS,
+    get_client_for_user,
+    require_permission,
+)
 from clients.logos import logo_response, logo_url
 from clients.models import AgencyBranding
+from clients.rate_limits import count_request, seconds_left_in_window
 from dashboard.delivery import sharing
 from dashboard.delivery.forms import ShareLinkForm
 from dashboard.delivery.models import ShareLink
 from dashboard.delivery.views.common import client_periods, in_client_context, reports_url
-from dashboard.exports.downloads import pdf_response, report_file_name
+from dashboard.exports.downloads import pdf_response, report_file_name, too_busy_response
+from dashboard.exports.limits import PdfBusy
+from dashboard.reports import cache as report_cache
 from dashboard.reports import charts
 from dashboard.reports.periods import InvalidPeriod, compare_key
-from dashboard.reports.selectors import ClientReport, client_report
+from dashboard.reports.selectors import ClientReport, client_report, client_today
 
 # --- Staff: create and revoke ---------------------------------------------------------------------------------
 
@@ -37,7 +47,7 @@ from dashboard.reports.selectors import ClientReport, client_report
 @require_POST
 def share_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     client = get_client_for_user(request.user, slug)
-    require_staff(request.user)
+    require_permission(request.user, PERM_CREATE_SHARE_LINKS)
     form = ShareLinkForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The share link was not created: choose how many days it is valid (1 to 366)."))
@@ -62,7 +72,7 @@ def share_create_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def share_revoke_view(request: HttpRequest, slug: str, link_id: int) -> HttpResponse:
     client = get_client_for_user(request.user, slug)
-    require_staff(request.user)
+    require_permission(request.user, PERM_REVOKE_SHARE_LINKS)
     link = ShareLink.objects.filter(client=client, pk=link_id).first()
     if link is None:
         raise Http404("No such link.")
@@ -141,18 +151,40 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_GET
 def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    from dashboard.exports.pdf import render_report_pdf
-
+    """The linked report as PDF. Anyone with the link may ask, so it is bounded: at most
+    REPORTS_SHARE_PDF_PER_MINUTE requests per link and minute (429 after), the same PDF from the cache while
+    the data and the day are unchanged, and rendering within the process's PDF slots (503 when busy)."""
     link, gone = _shared(request, token)
     if gone is not None:
         return gone
+    if count_request("share-pdf", str(link.pk), window=60) > settings.REPORTS_SHARE_PDF_PER_MINUTE:
+        response = HttpResponse(
+            _("This report was downloaded many times in the last minute. Please try again shortly."),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(seconds_left_in_window(window=60))
+        return _private(response)
+    client = link.client
+    parts = (link.pk, sorted(sharing.clean_query(link.query).items()), report_cache.client_parts(client),
+             client_today(client).isoformat(), client.language)  # fmt: skip
     try:
-        report, _compare = _shared_report(link)
+        report, rendered = report_cache.get_or_compute(
+            report_cache.data_version(), "share-pdf", parts, lambda: _render_shared_pdf(link)
+        )
     except InvalidPeriod as error:
         return _private(HttpResponseBadRequest("\n".join(error.messages), content_type="text/plain; charset=utf-8"))
-    rendered = render_report_pdf(client=link.client, report=report)
-    name = report_file_name(link.client.slug, report.period.start, report.period.end, "pdf")
+    except PdfBusy:
+        return _private(too_busy_response())
+    name = report_file_name(client.slug, report.period.start, report.period.end, "pdf")
     return _private(pdf_response(rendered.content, name, charts_drawn=rendered.charts_drawn))
+
+
+def _render_shared_pdf(link: ShareLink) -> tuple[ClientReport, Any]:
+    from dashboard.exports.pdf import render_report_pdf
+
+    report, _compare = _shared_report(link)
+    return report, render_report_pdf(client=link.client, report=report, wait=settings.REPORTS_PDF_WAIT_SECONDS)
 
 
 @login_not_required

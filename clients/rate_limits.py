@@ -1,4 +1,6 @@
-"""Limits on password-reset mails: without them anyone could make the app send an address reset mails
+"""Request counters per clock window (`count_request`, in the `limits` cache), and the limits built on them.
+
+Share-link PDFs (dashboard.delivery) count per link and minute. Password-reset mails: without them anyone could make the app send an address reset mails
 without end (flooding the inbox, and the agency's mail server reputation with it).
 
 Two counts per clock hour:
@@ -33,12 +35,13 @@ from clients.visitor_address import visitor_address
 WINDOW_SECONDS = 3600
 
 
-def _count(kind: str, value: str) -> int:
-    """Count one more request of `kind` for `value` in the current hour; the hour's count so far."""
+def count_request(scope: str, value: str, *, window: int = WINDOW_SECONDS) -> int:
+    """Count one more request of `scope` for `value` in the current window (of `window` seconds, aligned to
+    the clock); the window's count so far. Used for password resets here and share-link PDFs in delivery."""
     now = time.time()
-    key = f"password-reset:{kind}:{int(now // WINDOW_SECONDS)}:{value}"
-    # Dropped a minute after its hour ends: the next hour's requests use another key anyway.
-    timeout = seconds_left_in_window(now) + 60
+    key = f"{scope}:{window}:{int(now // window)}:{value}"
+    # Dropped a minute after its window ends: the next window's requests use another key anyway.
+    timeout = seconds_left_in_window(now, window=window) + 60
     limits = caches["limits"]
     for _ in range(2):
         limits.add(key, 0, timeout=timeout)
@@ -49,10 +52,10 @@ def _count(kind: str, value: str) -> int:
     return 1
 
 
-def seconds_left_in_window(now: float | None = None) -> int:
-    """Seconds until the current hour's counts end (the 429's Retry-After)."""
+def seconds_left_in_window(now: float | None = None, *, window: int = WINDOW_SECONDS) -> int:
+    """Seconds until the current window's counts end (the 429's Retry-After)."""
     now = time.time() if now is None else now
-    return WINDOW_SECONDS - int(now % WINDOW_SECONDS)
+    return window - int(now % window)
 
 
 def visitor_key(request: HttpRequest) -> str:
@@ -69,7 +72,7 @@ def visitor_key(request: HttpRequest) -> str:
 
 def allow_visitor(request: HttpRequest) -> bool:
     """Count this reset request against its visitor; False once the visitor is over the hour's limit."""
-    return _count("visitor", visitor_key(request)) <= settings.PASSWORD_RESET_MAX_PER_ADDRESS_HOUR
+    return count_request("password-reset:visitor", visitor_key(request)) <= settings.PASSWORD_RESET_MAX_PER_ADDRESS_HOUR
 
 
 def allow_email(email: str) -> bool:
@@ -78,4 +81,4 @@ def allow_email(email: str) -> bool:
     The address is hashed (as the form compares it: case does not count): no address is kept in the cache.
     """
     digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
-    return _count("email", digest) <= settings.PASSWORD_RESET_MAX_PER_EMAIL_HOUR
+    return count_request("password-reset:email", digest) <= settings.PASSWORD_RESET_MAX_PER_EMAIL_HOUR
