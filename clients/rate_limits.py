@@ -1,6 +1,7 @@
 """Request counters per clock window (`count_request`, in the `limits` cache), and the limits built on them.
 
-Share-link PDFs (dashboard.delivery) count per link and minute. Password-reset mails: without them anyone could make the app send an address reset mails
+Share-link PDFs (dashboard.delivery) count per link and minute. Password-reset mails: without them
+anyone could make the app send an address reset mails
 without end (flooding the inbox, and the agency's mail server reputation with it).
 
 Two counts per clock hour:
