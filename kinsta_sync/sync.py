@@ -1,4 +1,4 @@
-"""The sync service: fetch from Kinsta, parse at the edge (kinsta_sync.client), upsert into the mirror.
+"""The sync service: fetch from Kinsta, parse at the edge (kinsta_sync.api), upsert into the mirror.
 
 `run_sync()` is the one entry point (command, django-q2 task and admin action call it). It
 
@@ -26,7 +26,8 @@ from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from kinsta_sync.client import KinstaAuthError, KinstaClient, KinstaError
+from kinsta_sync.api.client import KinstaClient
+from kinsta_sync.api.errors import KinstaAuthError, KinstaError
 from kinsta_sync.crypto import DecryptionError
 from kinsta_sync.models import (
     METRIC_API_PATHS,

@@ -19,17 +19,16 @@ from typing import Any
 import httpx
 import pytest
 
-from kinsta_sync import client as client_module
-from kinsta_sync.client import (
+from kinsta_sync.api import limits as limits_module
+from kinsta_sync.api.client import KinstaClient
+from kinsta_sync.api.errors import (
     KinstaAuthError,
-    KinstaClient,
     KinstaError,
     KinstaNotFound,
     KinstaRateLimited,
     KinstaResponseError,
-    RateLimiter,
-    limiter_for,
 )
+from kinsta_sync.api.limits import RateLimiter, limiter_for
 from kinsta_sync.fake.app import FakeKinsta
 from kinsta_sync.fake.data import AgencySpec, FakeAgency
 from kinsta_sync.fake.server import RunningServer, serve
@@ -627,10 +626,10 @@ def test_without_headers_the_client_recovers_through_retry_after(agency: FakeAge
 def test_clients_of_one_company_share_one_limiter(
     monkeypatch: pytest.MonkeyPatch, fake: FakeKinsta, clock: FakeClock
 ) -> None:
-    monkeypatch.setattr(client_module, "_limiters", {})
+    monkeypatch.setattr(limits_module, "_limiters", {})
     company = fake.agency.company_id
     shared = RateLimiter(3, 30, clock=clock.now, sleep=clock.sleep)
-    client_module._limiters[company] = shared
+    limits_module._limiters[company] = shared
     transport = httpx.WSGITransport(app=fake)
     common = {"base_url": "https://api.kinsta.test", "api_key": API_KEY, "transport": transport}
     first = KinstaClient(company_id=company, requests_per_minute=3, **common)
@@ -738,7 +737,7 @@ def test_the_key_never_reaches_logs_or_errors_of_failing_calls(
             kinsta.validate()
         failures.append(caught_auth.value)
     assert caplog.records, "the client should log its retries"
-    assert any(r.name == "kinsta_sync.client" for r in caplog.records)
+    assert any(r.name == "kinsta_sync.api.transport" for r in caplog.records)
     for record in caplog.records:
         assert secret not in record.getMessage()
         assert secret not in repr(record.args)

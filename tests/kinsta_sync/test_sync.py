@@ -326,7 +326,7 @@ def test_a_whole_sync_stays_under_the_configured_rate_by_the_fakes_own_count(acc
     """Both sides run on one clock 30 times faster than real time, so a 'minute' lasts two seconds."""
     import time
 
-    from kinsta_sync.client import RateLimiter
+    from kinsta_sync.api.limits import RateLimiter
     from kinsta_sync.fake.app import FakeKinsta
     from kinsta_sync.fake.server import serve
     from kinsta_sync.sync import client_for_account
