@@ -182,6 +182,8 @@ KINSTA_REQUESTS_PER_MINUTE = env.int("KINSTA_REQUESTS_PER_MINUTE", default=100)
 KINSTA_TIMEOUT = env.float("KINSTA_TIMEOUT", default=20.0)
 KINSTA_MAX_RETRIES = env.int("KINSTA_MAX_RETRIES", default=4)
 KINSTA_RETRY_BACKOFF = env.float("KINSTA_RETRY_BACKOFF", default=1.0)
+# The largest Kinsta answer read (decoded bytes); a longer one fails its request (kinsta_sync.api.transport).
+KINSTA_MAX_RESPONSE_BYTES = env.int("KINSTA_MAX_RESPONSE_BYTES", default=32 * 1024 * 1024)
 # Days of analytics the first sync of an environment fetches (Kinsta's longest time span is 60 days).
 KINSTA_BACKFILL_DAYS = env.int("KINSTA_BACKFILL_DAYS", default=60)
 # Kinsta may still revise the most recent days; each sync fetches them again.

@@ -37,7 +37,7 @@ from kinsta_sync.api.company import (
 )
 from kinsta_sync.api.limits import RateLimiter, limiter_for
 from kinsta_sync.api.sites import Environment, Site, SiteDetail, parse_environments, parse_site_detail, parse_sites
-from kinsta_sync.api.transport import ClientStats, KinstaTransport
+from kinsta_sync.api.transport import DEFAULT_MAX_RESPONSE_BYTES, ClientStats, KinstaTransport
 
 __all__ = ["KinstaClient"]
 
@@ -46,7 +46,8 @@ class KinstaClient:
     """Read-only client for one Kinsta company (REFERENCE §2 lists the endpoints).
 
     Construct one per sync run; ``close()`` it (or use it as a context manager). ``transport`` is for
-    tests (``httpx.WSGITransport(app=fake)``); production passes nothing.
+    tests (``httpx.WSGITransport(app=fake)``); production passes nothing. Settings reach it as arguments
+    (``kinsta_sync.sync.client_for_account`` reads them), so this package never reads Django's.
     """
 
     def __init__(
@@ -60,6 +61,7 @@ class KinstaClient:
         timeout: float = 20.0,
         max_retries: int = 4,
         backoff_base: float = 1.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx.BaseTransport | None = None,
         limiter: RateLimiter | None = None,
     ) -> None:
@@ -71,6 +73,7 @@ class KinstaClient:
             timeout=timeout,
             max_retries=max_retries,
             backoff_base=backoff_base,
+            max_response_bytes=max_response_bytes,
             transport=transport,
         )
 

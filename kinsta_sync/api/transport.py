@@ -7,12 +7,17 @@ failures to ``KinstaError`` subclasses, JSON decoding and redaction of the key.
   again only if it never left (REFERENCE §7: a second POST may start a second operation).
 * 429 (or a "too many requests" body) waits through the company's shared limiter, so every client of
   the company holds back, not only this one.
+* Bodies are streamed and read up to ``max_response_bytes`` (decoded bytes, so a compressed bomb counts
+  at its real size): a longer answer fails that call with a ``KinstaResponseError`` naming the endpoint
+  and the cap, and is never retried (the same request would get the same body). A ``Content-Length`` over
+  the cap fails it before a byte of the body is read.
 
 Plain Python: no Django imports. Citations "REFERENCE §x" point to shared/kinsta-api/REFERENCE.md.
 """
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 import random
 import time
@@ -32,12 +37,16 @@ from kinsta_sync.api.errors import (
 )
 from kinsta_sync.api.limits import RateLimiter, header, retry_after_seconds
 
-__all__ = ["BACKOFF_CAP", "ClientStats", "KinstaTransport"]
+__all__ = ["BACKOFF_CAP", "DEFAULT_MAX_RESPONSE_BYTES", "ClientStats", "KinstaTransport"]
 
 logger = logging.getLogger(__name__)
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BACKOFF_CAP = 30.0  # seconds, for the exponential backoff on 5xx / transport errors
+# The largest body read from Kinsta. The biggest answer we ask for, GET /sites with every environment, is
+# about 3 kB per site: 32 MiB is ten times the size of a 1,000-site agency's, and it bounds what one
+# response costs in memory (the bytes plus the decoded JSON) to a few hundred MB at worst.
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -46,6 +55,7 @@ class ClientStats:
     throttled: int = 0  # 429 (or "too many requests") responses received
     retries: int = 0  # requests repeated after a 5xx, timeout or transport error
     waited_seconds: float = 0.0  # time slept by the limiter and by backoff
+    bytes_read: int = 0  # body bytes read (decoded), every response included
 
 
 def _httpx_name(exc: BaseException) -> str:
@@ -62,6 +72,14 @@ def _without_nul(node: Any) -> Any:
     if isinstance(node, dict):
         return {key: _without_nul(value) for key, value in node.items()}
     return node
+
+
+def _size(count: int) -> str:
+    """A byte count for people: 33554432 -> "32 MiB", 1500 -> "1,500 bytes"."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if count >= factor:
+            return f"{count / factor:,.1f}".removesuffix(".0") + f" {unit}"
+    return f"{count:,} bytes"
 
 
 def _body_message(data: Any) -> str:
@@ -87,11 +105,15 @@ class KinstaTransport:
         timeout: float = 20.0,
         max_retries: int = 4,
         backoff_base: float = 1.0,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        if max_response_bytes < 1:
+            raise ValueError("max_response_bytes must be at least 1")
         self.base_url = base_url.rstrip("/")
         self.max_retries = max_retries
         self.backoff_base = backoff_base
+        self.max_response_bytes = max_response_bytes
         self.limiter = limiter
         self.stats = ClientStats()
         self._api_key = api_key
@@ -147,7 +169,10 @@ class KinstaTransport:
             # that never left (connect error or connect timeout) is always safe to send again.
             sent = True
             try:
-                response = self._http.request(method, url, params=params, json=json)
+                # Streamed, so that the size cap holds before the body is in memory; a timeout or a
+                # dropped connection while reading the body is handled like one before the headers.
+                with self._http.stream(method, url, params=params, json=json) as response:
+                    content = self._read_body(response, endpoint)
             except httpx.TimeoutException as exc:
                 cause = f"timeout ({_httpx_name(exc)})"
                 sent = not isinstance(exc, httpx.ConnectTimeout)
@@ -161,7 +186,7 @@ class KinstaTransport:
                 elapsed = time.monotonic() - started
                 logger.debug("%s -> %s in %.3fs", endpoint, status, elapsed)
                 self.limiter.observe(response.headers)
-                data, decode_error = self._decode(response)
+                data, decode_error = self._decode(content)
                 message = _body_message(data)
 
                 if status == 429 or "too many requests" in message.lower():
@@ -235,9 +260,38 @@ class KinstaTransport:
             logger.warning("%s: %s; retry %d/%d in %.2fs", endpoint, cause, transient_failures, self.max_retries, delay)
             self.stats.waited_seconds += self.limiter.pause(delay)
 
+    def _read_body(self, response: httpx.Response, endpoint: str) -> bytes:
+        """The whole body, or a ``KinstaResponseError`` once it is longer than ``max_response_bytes``."""
+        cap = self.max_response_bytes
+        announced = header(response.headers, "Content-Length")
+        if announced is not None and announced.isdigit() and int(announced) > cap:
+            # With a Content-Encoding the header counts compressed bytes: the decoded body is bigger still.
+            raise self._too_large(endpoint, response.status_code, f"announces {_size(int(announced))}")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            self.stats.bytes_read += len(chunk)
+            if size > cap:
+                raise self._too_large(endpoint, response.status_code, f"went past it after {_size(size)}")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, endpoint: str, status: int, how: str) -> KinstaResponseError:
+        logger.warning(
+            "%s: HTTP %s: response over the %s cap, not read further", endpoint, status, _size(self.max_response_bytes)
+        )
+        return KinstaResponseError(
+            f"{endpoint}: HTTP {status}: the response is larger than the cap of {_size(self.max_response_bytes)} "
+            f"(KINSTA_MAX_RESPONSE_BYTES) and {how}; it was not read further",
+            endpoint=endpoint,
+            status=status,
+            field="<root>",
+        )
+
     @staticmethod
-    def _decode(response: httpx.Response) -> tuple[Any, str | None]:
+    def _decode(content: bytes) -> tuple[Any, str | None]:
         try:
-            return _without_nul(response.json()), None
+            return _without_nul(jsonlib.loads(content)), None
         except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
             return None, f"{type(exc).__name__} at {getattr(exc, 'pos', '?')}"

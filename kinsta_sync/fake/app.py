@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .data import CATEGORIES, FakeAgency, FakeEnvironment, FakeSite, Ref
-from .faults import DroppedConnection, FaultPlan, can_damage, damage
+from .faults import DroppedConnection, FaultPlan, can_damage, damage, huge_body
 
 WINDOW_SECONDS = 60.0
 
@@ -98,6 +98,7 @@ class Response:
     body: Any = None  # JSON-able
     headers: list[tuple[str, str]] = field(default_factory=list)
     raw: bytes | None = None  # overrides `body` (malformed_json)
+    stream: Iterable[bytes] | None = None  # overrides both, sent as it is generated (huge_body)
 
     def encoded(self) -> bytes:
         if self.raw is not None:
@@ -266,10 +267,15 @@ class FakeKinsta:
         request = Request.from_environ(environ)
         is_control = request.path.startswith("/__fake__/")
         response = self._control(request) if is_control else self._api(request)
+        status = f"{response.status} {_reason(response.status)}"
+        if response.stream is not None:
+            # No Content-Length: the server sends it chunked, and the client learns the size by reading.
+            start_response(status, [("Content-Type", "application/json; charset=utf-8"), *response.headers])
+            return response.stream
         body = response.encoded()
         headers = [("Content-Type", "application/json; charset=utf-8"),
                    ("Content-Length", str(len(body))), *response.headers]
-        start_response(f"{response.status} {_reason(response.status)}", headers)
+        start_response(status, headers)
         return [body]
 
     # --- API dispatch ----------------------------------------------------------------------------
@@ -326,7 +332,9 @@ class FakeKinsta:
         if 200 <= response.status < 300:
             body = response.body
             fault = self.faults.take(request.path, phase="body", applies=lambda kind: can_damage(kind, body))
-            if fault is not None:
+            if fault is not None and fault.kind == "huge_body":
+                response.stream = huge_body(fault, body)
+            elif fault is not None:
                 response.raw = damage(fault.kind, body)
         return response
 
@@ -413,7 +421,8 @@ class FakeKinsta:
         try:
             spec = json.loads(request.body or b"{}")
             self.faults.add(str(spec["kind"]), path=spec.get("path"), times=int(spec.get("times", 1)),
-                            after=int(spec.get("after", 0)), seconds=float(spec.get("seconds", 0.0)))
+                            after=int(spec.get("after", 0)), seconds=float(spec.get("seconds", 0.0)),
+                            size=int(spec.get("size", 0)))
         except (ValueError, KeyError, TypeError) as exc:
             return error_response(400, MSG_400, {"errors": [str(exc)]})
         return Response(201, {"faults": self.faults.pending()})

@@ -55,6 +55,7 @@ def client_for_account(account: KinstaAccount, **overrides: Any) -> KinstaClient
         "timeout": settings.KINSTA_TIMEOUT,
         "max_retries": settings.KINSTA_MAX_RETRIES,
         "backoff_base": settings.KINSTA_RETRY_BACKOFF,
+        "max_response_bytes": settings.KINSTA_MAX_RESPONSE_BYTES,
     }
     options.update(overrides)
     return KinstaClient(**options)

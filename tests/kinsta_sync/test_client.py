@@ -358,6 +358,66 @@ def test_it_rejects_malformed_json_without_retrying(client: KinstaClient, fake: 
     assert client.stats.retries == 0
 
 
+# --- the size cap ----------------------------------------------------------------------------------
+
+MiB = 1024 * 1024
+
+
+@pytest.mark.parametrize("over", ["in-process", "real-http"])
+def test_a_body_over_the_size_cap_fails_its_call_after_reading_no_more_than_the_cap(
+    fake: FakeKinsta, clock: FakeClock, real_server: RunningServer, over: str
+) -> None:
+    # 100 MiB of valid JSON, generated while it is sent and without a Content-Length: only reading tells.
+    fault = fake.faults.add("huge_body", path="/sites", size=100 * MiB)
+    base_url = real_server.url if over == "real-http" else "https://api.kinsta.test/v2"
+    with make_client(fake, clock, base_url=base_url, max_response_bytes=1 * MiB) as kinsta:
+        with pytest.raises(KinstaResponseError) as caught:
+            kinsta.list_sites()
+        assert kinsta.stats.bytes_read <= 1 * MiB + 64 * 1024  # the cap and at most one more chunk
+        assert kinsta.stats.requests == 1  # not retried: the same request would get the same body
+        assert kinsta.validate().company == fake.agency.company_id  # the next call is fine
+    error = caught.value
+    assert error.permanent
+    assert error.endpoint == "GET /sites"
+    assert "larger than the cap of 1 MiB" in str(error)
+    assert "KINSTA_MAX_RESPONSE_BYTES" in str(error)
+    # The fake made nowhere near 100 MiB: the client hung up (the rest is what sockets buffer on the way).
+    assert fault.fired == 1
+    assert fault.streamed < 8 * MiB
+
+
+def test_a_content_length_over_the_cap_fails_before_the_body_is_read(clock: FakeClock) -> None:
+    read: list[int] = []
+
+    class Body(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            read.append(1)
+            yield b"{}"
+
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, headers={"Content-Length": str(40 * MiB)}, stream=Body())
+    )
+    with make_client(None, clock, transport=transport, max_response_bytes=32 * MiB) as kinsta:
+        with pytest.raises(KinstaResponseError) as caught:
+            kinsta.list_regions()
+        assert kinsta.stats.bytes_read == 0
+    assert read == []
+    assert "announces 40 MiB" in str(caught.value)
+    assert "larger than the cap of 32 MiB" in str(caught.value)
+
+
+def test_a_body_exactly_at_the_cap_is_read(clock: FakeClock) -> None:
+    body = b'{"company": {"available_regions": [{"region": "eu", "name": "Europe"}]}}'
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with make_client(None, clock, transport=transport, max_response_bytes=len(body)) as kinsta:
+        assert [r.name for r in kinsta.list_regions().items] == ["Europe"]
+    with (
+        make_client(None, clock, transport=transport, max_response_bytes=len(body) - 1) as kinsta,
+        pytest.raises(KinstaResponseError),
+    ):
+        kinsta.list_regions()
+
+
 # --- permanent errors ------------------------------------------------------------------------------
 
 

@@ -70,6 +70,8 @@ CASES = [
     Case("missing_field", "/users", times=1, step="users"),
     Case("missing_field", ANALYTICS, times=1, step="analytics"),
     Case("non_numeric", ANALYTICS, times=1, step="analytics"),
+    # 100 MiB where the site list should be: refused at the 32 MiB cap (KINSTA_MAX_RESPONSE_BYTES).
+    Case("huge_body", "/sites", times=1, step="sites"),
     Case("unknown_fields", None, times=-1, expect="nothing"),
 ]
 
@@ -112,6 +114,28 @@ def test_a_fault_is_recorded_loses_nothing_and_heals(case, account, agency, fake
 
     assert healed.status == SyncRun.Status.SUCCESS, healed.errors
     assert {(*key, value) for key, value in stored_points().items()} == expected_points(agency, days=60)
+
+
+def test_a_response_over_the_size_cap_fails_its_step_after_reading_no_more_than_the_cap(
+    account, agency, fake_app, settings
+):
+    """A 100 MiB site list (streamed by the fake, no Content-Length) against a 1 MiB cap."""
+    settings.KINSTA_MAX_RESPONSE_BYTES = 1024 * 1024
+    assert run_sync(account=account).status == SyncRun.Status.SUCCESS
+    before = snapshot()
+    fault = fake_app.faults.add("huge_body", path="/sites", size=100 * 1024 * 1024)
+
+    run = run_sync(account=account)
+
+    assert run.status == SyncRun.Status.PARTIAL
+    (error,) = run.errors
+    assert (error["step"], error["endpoint"]) == ("sites", "GET /sites")
+    assert "larger than the cap of 1 MiB (KINSTA_MAX_RESPONSE_BYTES)" in error["message"]
+    # Read up to the cap and then hung up on: the fake never produced anything near 100 MiB.
+    assert fault.streamed < 8 * 1024 * 1024
+    assert run.retries == 0
+    assert snapshot() == before
+    assert run_sync(account=account).status == SyncRun.Status.SUCCESS
 
 
 def test_a_revoked_key_fails_the_run_and_changes_nothing(account, fake_app):
