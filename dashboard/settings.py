@@ -184,6 +184,10 @@ KINSTA_MAX_RETRIES = env.int("KINSTA_MAX_RETRIES", default=4)
 KINSTA_RETRY_BACKOFF = env.float("KINSTA_RETRY_BACKOFF", default=1.0)
 # The largest Kinsta answer read (decoded bytes); a longer one fails its request (kinsta_sync.api.transport).
 KINSTA_MAX_RESPONSE_BYTES = env.int("KINSTA_MAX_RESPONSE_BYTES", default=32 * 1024 * 1024)
+# Strings from Kinsta are stored cut to these lengths, each cut a warning on the run (kinsta_sync.sync.strings):
+# names, labels, domains and other one-line values; the activity log's descriptions and errors.
+KINSTA_MAX_STRING_CHARS = env.int("KINSTA_MAX_STRING_CHARS", default=2_000)
+KINSTA_MAX_TEXT_CHARS = env.int("KINSTA_MAX_TEXT_CHARS", default=10_000)
 # Days of analytics the first sync of an environment fetches (Kinsta's longest time span is 60 days).
 KINSTA_BACKFILL_DAYS = env.int("KINSTA_BACKFILL_DAYS", default=60)
 # Kinsta may still revise the most recent days; each sync fetches them again.

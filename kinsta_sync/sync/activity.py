@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kinsta_sync.models import ActivityLogEntry, Site
+from kinsta_sync.sync.strings import fit
 from kinsta_sync.sync.upsert import _upsert_changed
 
 if TYPE_CHECKING:
@@ -77,7 +78,18 @@ def sync_activity(ctx: _Context) -> None:
         }
         _upsert_changed(
             ActivityLogEntry,
-            {entry.id: _activity_values(entry, site_pk) for entry in page.items},
+            {
+                entry.id: fit(
+                    ctx,
+                    STEP_ACTIVITY,
+                    _activity_values(entry, site_pk),
+                    resource="activity",
+                    item=str(entry.id),
+                    endpoint="GET /company/{id}/activity-logs",
+                    text_fields=("description", "public_error"),
+                )
+                for entry in page.items
+            },
             stored=stored,
             counts=counts,
             unique_fields=["account", "kinsta_id"],

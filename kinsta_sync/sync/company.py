@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from kinsta_sync.api.errors import KinstaError
 from kinsta_sync.models import Region
+from kinsta_sync.sync.strings import fit
 
 if TYPE_CHECKING:
     from kinsta_sync.sync.run import _Context
@@ -25,8 +26,16 @@ def sync_validate(ctx: _Context) -> None:
             status=200,
             permanent=True,
         )
-    account.api_key_name = info.name or ""
-    account.api_key_status = info.status or ""
+    key = fit(
+        ctx,
+        STEP_VALIDATE,
+        {"name": info.name or "", "status": info.status or ""},
+        resource="api_key",
+        item=account.company_id,
+        endpoint="GET /validate",
+    )
+    account.api_key_name = key["name"]
+    account.api_key_status = key["status"]
     account.api_key_expires_at = info.expires_at
     account.save(update_fields=["api_key_name", "api_key_status", "api_key_expires_at", "updated_at"])
 
@@ -39,13 +48,22 @@ def sync_regions(ctx: _Context) -> None:
     counts = ctx.count("regions")
     changed: list[Region] = []
     for item in parsed.items:
+        # The region code is the key and stays whole; the name is cut like every name.
+        name = fit(
+            ctx,
+            STEP_REGIONS,
+            {"name": item.name},
+            resource="region",
+            item=item.region,
+            endpoint="GET /company/{id}/available-regions",
+        )["name"]
         row = existing.get(item.region)
         if row is None:
             counts.created += 1
-            changed.append(Region(account=ctx.account, region=item.region, name=item.name))
-        elif row.name != item.name:
+            changed.append(Region(account=ctx.account, region=item.region, name=name))
+        elif row.name != name:
             counts.updated += 1
-            row.name = item.name
+            row.name = name
             changed.append(row)
         else:
             counts.unchanged += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,6 +41,8 @@ STEP_SETS = {"all": ALL_STEPS, "hourly": HOURLY_STEPS, "daily": DAILY_STEPS}
 
 # Progress and the lease are written at most this often, not after every environment.
 PROGRESS_EVERY_SECONDS = 2.0
+# Strings cut to their cap (kinsta_sync.sync.strings) get an entry each up to this many per step, then a count.
+MAX_CUT_ENTRIES = 20
 
 
 class SyncAborted(Exception):
@@ -65,7 +68,7 @@ def _error_entry(step: str, message: str, *, endpoint: str = "", item: str = "")
     return {
         "step": step,
         "endpoint": endpoint,
-        "item": item,
+        "item": item[:255],  # a Kinsta id; one that long is not an id anyway
         "message": message[:2000],
         "at": timezone.now().isoformat(),
     }
@@ -97,6 +100,7 @@ class _Context:
     counts: dict[str, Counts] = field(default_factory=dict)
     failed_steps: set[str] = field(default_factory=set)
     done_steps: set[str] = field(default_factory=set)
+    cuts: Counter[str] = field(default_factory=Counter)
     last_flush: float = 0.0
 
     def count(self, resource: str) -> Counts:
@@ -110,6 +114,25 @@ class _Context:
         logger.warning(
             "Sync of %s, step %s%s: %s", self.account.company_id, step, f" ({item})" if item else "", message
         )
+
+    def record_cut(
+        self, step: str, *, endpoint: str, item: str, field: str, length: int, limit: int, setting: str
+    ) -> None:
+        """A string stored cut to its cap: a warning on the run, which does not fail the step."""
+        self.cuts[step] += 1
+        if self.cuts[step] > MAX_CUT_ENTRIES:
+            return
+        message = f"{field} is {length:,} characters long; stored its first {limit:,} ({setting})."
+        entry = _error_entry(step, message, endpoint=endpoint, item=item)
+        self.run.errors.append({**entry, "field": field, "level": "warning"})
+        logger.warning("Sync of %s, step %s (%s): %s", self.account.company_id, step, item, message)
+
+    def end_step(self, step: str) -> None:
+        """Count the cuts of `step` that got no entry of their own."""
+        more = self.cuts[step] - MAX_CUT_ENTRIES
+        if more > 0:
+            message = f"{more:,} more strings were stored cut to their cap in this step."
+            self.run.errors.append({**_error_entry(step, message), "field": "", "level": "warning"})
 
     def flush(self, *, force: bool = False) -> None:
         """Save progress and stats, renew the lease; at most every few seconds unless forced."""
@@ -241,6 +264,7 @@ def run_sync(
                 except Exception as exc:  # a bug must not leave the run 'running' forever
                     logger.exception("Unexpected error in sync step %s", step)
                     ctx.record_error(step, exc)
+                ctx.end_step(step)
                 if step not in ctx.failed_steps:
                     ctx.done_steps.add(step)
         except SyncAborted as exc:

@@ -9,12 +9,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kinsta_sync.models import Environment, Site, SiteLabel
+from kinsta_sync.sync.strings import fit
 from kinsta_sync.sync.upsert import _diff, _upsert_changed
 
 if TYPE_CHECKING:
     from kinsta_sync.sync.run import _Context
 
 STEP_SITES = "sites"
+ENDPOINT = "GET /sites"
 
 
 def sync_sites(ctx: _Context) -> None:
@@ -39,6 +41,10 @@ def sync_sites(ctx: _Context) -> None:
     with transaction.atomic():
         # Labels first: sites point at them.
         label_rows = {label.id: label.name for site in parsed.items for label in site.labels}
+        label_rows = {
+            kid: fit(ctx, STEP_SITES, {"name": name}, resource="label", item=kid, endpoint=ENDPOINT)["name"]
+            for kid, name in label_rows.items()
+        }
         stored_labels = {
             row["kinsta_id"]: row for row in SiteLabel.objects.filter(account=account).values("id", "kinsta_id", "name")
         }
@@ -62,13 +68,20 @@ def sync_sites(ctx: _Context) -> None:
         }
         counts = ctx.count("sites")
         site_values = {
-            site.id: {
-                "account_id": account.pk,
-                "name": site.name,
-                "display_name": site.display_name,
-                "status": site.status or "",
-                "removed_at": None,
-            }
+            site.id: fit(
+                ctx,
+                STEP_SITES,
+                {
+                    "account_id": account.pk,
+                    "name": site.name,
+                    "display_name": site.display_name,
+                    "status": site.status or "",
+                    "removed_at": None,
+                },
+                resource="site",
+                item=site.id,
+                endpoint=ENDPOINT,
+            )
             for site in parsed.items
         }
         _upsert_changed(
@@ -119,19 +132,26 @@ def sync_sites(ctx: _Context) -> None:
         }
         env_counts = ctx.count("environments")
         env_values = {
-            env.id: {
-                "site_id": site_pk[site.id],
-                "name": env.name,
-                "display_name": env.display_name,
-                "is_live": env.name == "live",
-                "is_premium": bool(env.is_premium),
-                "is_blocked": bool(env.is_blocked),
-                "php_version": env.php_version or "",
-                "wordpress_version": env.wordpress_version or "",
-                "primary_domain": env.primary_domain.name if env.primary_domain else "",
-                "domains": [d.name for d in env.domains],
-                "removed_at": None,
-            }
+            env.id: fit(
+                ctx,
+                STEP_SITES,
+                {
+                    "site_id": site_pk[site.id],
+                    "name": env.name,
+                    "display_name": env.display_name,
+                    "is_live": env.name == "live",
+                    "is_premium": bool(env.is_premium),
+                    "is_blocked": bool(env.is_blocked),
+                    "php_version": env.php_version or "",
+                    "wordpress_version": env.wordpress_version or "",
+                    "primary_domain": env.primary_domain.name if env.primary_domain else "",
+                    "domains": [d.name for d in env.domains],
+                    "removed_at": None,
+                },
+                resource="environment",
+                item=env.id,
+                endpoint=ENDPOINT,
+            )
             for site, env in incoming_envs
         }
         _upsert_changed(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kinsta_sync.models import CompanyUser
+from kinsta_sync.sync.strings import fit
 from kinsta_sync.sync.upsert import _upsert_changed
 
 if TYPE_CHECKING:
@@ -31,12 +32,19 @@ def sync_users(ctx: _Context) -> None:
     counts = ctx.count("users")
     with transaction.atomic():
         user_values = {
-            user.id: {
-                "email": user.email,
-                "full_name": user.full_name or "",
-                "image": user.image or "",
-                "removed_at": None,
-            }
+            user.id: fit(
+                ctx,
+                STEP_USERS,
+                {
+                    "email": user.email,
+                    "full_name": user.full_name or "",
+                    "image": user.image or "",
+                    "removed_at": None,
+                },
+                resource="user",
+                item=user.id,
+                endpoint="GET /company/{id}/users",
+            )
             for user in parsed.items
         }
         _upsert_changed(
