@@ -192,8 +192,9 @@ KINSTA_MAX_TEXT_CHARS = env.int("KINSTA_MAX_TEXT_CHARS", default=10_000)
 KINSTA_BACKFILL_DAYS = env.int("KINSTA_BACKFILL_DAYS", default=60)
 # Kinsta may still revise the most recent days; each sync fetches them again.
 KINSTA_REFETCH_DAYS = env.int("KINSTA_REFETCH_DAYS", default=3)
-# How long a sync may hold its account's lease before another run may take over (a crashed run).
-KINSTA_SYNC_LEASE_SECONDS = env.int("KINSTA_SYNC_LEASE_SECONDS", default=30 * 60)
+# How long a sync's lease on its account lasts unrenewed: a killed run blocks the next one this long at
+# most. A live run renews it every quarter of it (at most 15 s), also while it waits (kinsta_sync.sync.run).
+KINSTA_SYNC_LEASE_SECONDS = env.int("KINSTA_SYNC_LEASE_SECONDS", default=60)
 # Fernet keys (comma-separated, newest first) that encrypt stored API keys. Empty: derived from SECRET_KEY.
 KINSTA_KEY_ENCRYPTION_KEYS = env.list("KINSTA_KEY_ENCRYPTION_KEYS", default=[])
 

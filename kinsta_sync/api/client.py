@@ -8,7 +8,7 @@ Plain Python: no Django imports. Citations "REFERENCE §x" point to shared/kinst
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -48,6 +48,7 @@ class KinstaClient:
     Construct one per sync run; ``close()`` it (or use it as a context manager). ``transport`` is for
     tests (``httpx.WSGITransport(app=fake)``); production passes nothing. Settings reach it as arguments
     (``kinsta_sync.sync.client_for_account`` reads them), so this package never reads Django's.
+    ``heartbeat``: see ``KinstaTransport``; a sync sets it to renew its lease while a call waits.
     """
 
     def __init__(
@@ -64,6 +65,7 @@ class KinstaClient:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx.BaseTransport | None = None,
         limiter: RateLimiter | None = None,
+        heartbeat: Callable[[], None] | None = None,
     ) -> None:
         self.company_id = company_id
         self._transport = KinstaTransport(
@@ -75,6 +77,7 @@ class KinstaClient:
             backoff_base=backoff_base,
             max_response_bytes=max_response_bytes,
             transport=transport,
+            heartbeat=heartbeat,
         )
 
     def __repr__(self) -> str:
@@ -100,6 +103,15 @@ class KinstaClient:
     @property
     def limiter(self) -> RateLimiter:
         return self._transport.limiter
+
+    @property
+    def heartbeat(self) -> Callable[[], None] | None:
+        """Called at least every second while a call waits or reads (see ``KinstaTransport``)."""
+        return self._transport.heartbeat
+
+    @heartbeat.setter
+    def heartbeat(self, heartbeat: Callable[[], None] | None) -> None:
+        self._transport.heartbeat = heartbeat
 
     @property
     def _limiter(self) -> RateLimiter:

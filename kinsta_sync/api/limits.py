@@ -81,6 +81,9 @@ class RateLimiter:
     * ``RateLimit-Remaining: 0`` (or ``X-RateLimit-Remaining``) blocks every sender until
       ``RateLimit-Reset``; a 429's ``Retry-After`` does the same through ``block_for()``. Other tools of
       the agency spend the same company budget, which is why the server's numbers win over ours.
+    * A caller that must stay responsive while it waits (a sync renewing its lease) passes ``heartbeat``
+      to ``acquire()``/``pause()``: the wait is then slept in slices of at most ``heartbeat_every``
+      seconds with a ``heartbeat()`` call after each. Whatever ``heartbeat`` raises ends the wait.
 
     ``clock``/``sleep``/``wall_clock`` are injectable so tests run on a fake clock.
     """
@@ -94,12 +97,14 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         wall_clock: Callable[[], float] = time.time,
+        heartbeat_every: float = 1.0,
     ) -> None:
         if requests_per_minute < 1 or logs_per_minute < 1:
             raise ValueError("rate limits must be at least 1 per minute")
         self.requests_per_minute = requests_per_minute
         self.logs_per_minute = logs_per_minute
         self.window = window
+        self.heartbeat_every = heartbeat_every
         self._clock = clock
         self._sleep = sleep
         self.wall_clock = wall_clock
@@ -131,7 +136,7 @@ class RateLimiter:
             delay = max(delay, self._logs_sent[-self.logs_per_minute] + self.window - now)
         return delay
 
-    def acquire(self, path: str = "") -> float:
+    def acquire(self, path: str = "", *, heartbeat: Callable[[], None] | None = None) -> float:
         """Wait until a request to ``path`` fits the budgets, record it, and return the seconds slept."""
         logs = is_logs_path(path)
         waited = 0.0
@@ -145,14 +150,26 @@ class RateLimiter:
                         self._logs_sent.append(now)
                     return waited
             # Sleep outside the lock so other threads can record responses meanwhile; re-check after.
+            if heartbeat is not None:
+                delay = min(delay, self.heartbeat_every)
             self._sleep(delay)
             waited += delay
+            if heartbeat is not None:
+                heartbeat()
 
-    def pause(self, seconds: float) -> float:
+    def pause(self, seconds: float, *, heartbeat: Callable[[], None] | None = None) -> float:
         """Sleep (with the injected sleep) and return the seconds slept; used for retry backoff."""
         if seconds <= 0:
             return 0.0
-        self._sleep(seconds)
+        if heartbeat is None:
+            self._sleep(seconds)
+            return seconds
+        left = seconds
+        while left > 0:
+            step = min(left, self.heartbeat_every)
+            self._sleep(step)
+            left -= step
+            heartbeat()
         return seconds
 
     def block_for(self, seconds: float) -> None:

@@ -7,6 +7,10 @@ failures to ``KinstaError`` subclasses, JSON decoding and redaction of the key.
   again only if it never left (REFERENCE §7: a second POST may start a second operation).
 * 429 (or a "too many requests" body) waits through the company's shared limiter, so every client of
   the company holds back, not only this one.
+* ``heartbeat`` (optional, set by the sync to renew its lease) is called before every attempt, every
+  second of a rate-limit wait or a backoff, and between the chunks of a body: nothing this transport
+  does keeps it from being called for longer than one blocking socket operation (at most ``timeout``).
+  Whatever it raises ends the call.
 * Bodies are streamed and read up to ``max_response_bytes`` (decoded bytes, so a compressed bomb counts
   at its real size): a longer answer fails that call with a ``KinstaResponseError`` naming the endpoint
   and the cap, and is never retried (the same request would get the same body). A ``Content-Length`` over
@@ -21,7 +25,7 @@ import json as jsonlib
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -107,6 +111,7 @@ class KinstaTransport:
         backoff_base: float = 1.0,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: httpx.BaseTransport | None = None,
+        heartbeat: Callable[[], None] | None = None,
     ) -> None:
         if max_response_bytes < 1:
             raise ValueError("max_response_bytes must be at least 1")
@@ -115,6 +120,7 @@ class KinstaTransport:
         self.backoff_base = backoff_base
         self.max_response_bytes = max_response_bytes
         self.limiter = limiter
+        self.heartbeat = heartbeat
         self.stats = ClientStats()
         self._api_key = api_key
         # Timeout is never optional (STYLE 5.3); connecting should be quick even when a report call is slow.
@@ -131,6 +137,10 @@ class KinstaTransport:
 
     def close(self) -> None:
         self._http.close()
+
+    def _beat(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat()
 
     def _redact(self, text: str) -> str:
         # Belt and braces: a server message or an exception text could echo the key back.
@@ -159,7 +169,8 @@ class KinstaTransport:
         transient_failures = 0
         throttles = 0
         while True:
-            self.stats.waited_seconds += self.limiter.acquire(url)
+            self.stats.waited_seconds += self.limiter.acquire(url, heartbeat=self.heartbeat)
+            self._beat()
             self.stats.requests += 1
             started = time.monotonic()
             status: int | None = None
@@ -258,7 +269,7 @@ class KinstaTransport:
             transient_failures += 1
             self.stats.retries += 1
             logger.warning("%s: %s; retry %d/%d in %.2fs", endpoint, cause, transient_failures, self.max_retries, delay)
-            self.stats.waited_seconds += self.limiter.pause(delay)
+            self.stats.waited_seconds += self.limiter.pause(delay, heartbeat=self.heartbeat)
 
     def _read_body(self, response: httpx.Response, endpoint: str) -> bytes:
         """The whole body, or a ``KinstaResponseError`` once it is longer than ``max_response_bytes``."""
@@ -275,6 +286,7 @@ class KinstaTransport:
             if size > cap:
                 raise self._too_large(endpoint, response.status_code, f"went past it after {_size(size)}")
             chunks.append(chunk)
+            self._beat()
         return b"".join(chunks)
 
     def _too_large(self, endpoint: str, status: int, how: str) -> KinstaResponseError:

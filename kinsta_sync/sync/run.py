@@ -3,11 +3,23 @@
 `run_sync()` is the one entry point (the command, the django-q2 task and the admin action call it). The
 steps are in their own modules (`company`, `sites`, `users`, `activity`, `analytics`); the package
 docstring (`kinsta_sync/sync/__init__.py`) says what a run guarantees.
+
+The lease is short (`KINSTA_SYNC_LEASE_SECONDS`, a minute), so a killed run blocks the next one, keeps
+showing as running and keeps report pages from being cached for at most that long. A live run renews it
+every `renew_every()` seconds (a quarter of the lease, at most 15 s) through the client's heartbeat: the
+transport calls it before every attempt, every second of a rate-limit wait or backoff, and between the
+chunks of a body, and progress saves renew it too. So the longest stretch without a renewal is one
+blocking socket operation (at most `KINSTA_TIMEOUT`) after a renewal interval; `kinsta_sync.checks` warns
+when the lease is not comfortably longer. The renewal runs in the thread that does the work, not in a
+background thread, on purpose: the lease then means "this run is making progress", so a run stuck for good
+(a deadlock, a hung DNS lookup) lets it lapse like a dead one instead of holding it forever, and it uses
+the run's own database connection.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -102,6 +114,7 @@ class _Context:
     done_steps: set[str] = field(default_factory=set)
     cuts: Counter[str] = field(default_factory=Counter)
     last_flush: float = 0.0
+    last_renewal: float = field(default_factory=time.monotonic)
 
     def count(self, resource: str) -> Counts:
         return self.counts.setdefault(resource, Counts())
@@ -134,6 +147,16 @@ class _Context:
             message = f"{more:,} more strings were stored cut to their cap in this step."
             self.run.errors.append({**_error_entry(step, message), "field": "", "level": "warning"})
 
+    def heartbeat(self) -> None:
+        """Renew the lease when it is due; the client calls this while it waits or reads."""
+        if time.monotonic() - self.last_renewal >= renew_every():
+            self.renew_lease()
+
+    def renew_lease(self) -> None:
+        if not _renew_lease(self.account, self.lease_token):
+            raise SyncAborted("The sync lease expired and another run took over; stopping this one.")
+        self.last_renewal = time.monotonic()
+
     def flush(self, *, force: bool = False) -> None:
         """Save progress and stats, renew the lease; at most every few seconds unless forced."""
         now = timezone.now().timestamp()
@@ -155,8 +178,7 @@ class _Context:
                 "progress_total",
             ]
         )
-        if not _renew_lease(self.account, self.lease_token):
-            raise SyncAborted("The sync lease expired and another run took over; stopping this one.")
+        self.renew_lease()
         if self.progress:
             self.progress(self.run)
 
@@ -166,6 +188,11 @@ class _Context:
 
 def _lease_duration() -> timedelta:
     return timedelta(seconds=settings.KINSTA_SYNC_LEASE_SECONDS)
+
+
+def renew_every() -> float:
+    """Seconds between renewals of a live run's lease: a quarter of the lease, at most 15."""
+    return min(15.0, settings.KINSTA_SYNC_LEASE_SECONDS / 4)
 
 
 def claim_lease(account: KinstaAccount) -> str | None:
@@ -248,6 +275,8 @@ def run_sync(
             run.save()
             return run
         ctx = _Context(account=account, run=run, client=client, lease_token=token, full=full, progress=progress)
+        # The client renews the lease while it waits (for the rate limit, a backoff, a slow body).
+        previous_heartbeat, client.heartbeat = client.heartbeat, ctx.heartbeat
         try:
             for step in ordered:
                 ctx.run.current_step = step
@@ -269,6 +298,8 @@ def run_sync(
                     ctx.done_steps.add(step)
         except SyncAborted as exc:
             ctx.record_error("abort", exc)
+        finally:
+            client.heartbeat = previous_heartbeat
         _finish(ctx)
     finally:
         if own_client and client is not None:

@@ -8,6 +8,7 @@ No database.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -766,6 +767,68 @@ def test_in_real_time_the_limiter_keeps_the_fakes_measured_rate(agency: FakeAgen
     assert fake.stats.max_rate_per_minute <= 5
     assert elapsed >= 2 * 1.2 - 0.05
     assert kinsta.stats.waited_seconds == pytest.approx(elapsed, abs=0.5)
+
+
+# --- the heartbeat (a sync renews its lease through it) ------------------------------------------------
+
+
+def test_the_heartbeat_beats_every_second_of_a_long_rate_limit_wait(fake: FakeKinsta, clock: FakeClock) -> None:
+    beats: list[float] = []
+    with make_client(fake, clock, requests_per_minute=1, heartbeat=lambda: beats.append(clock.now())) as kinsta:
+        kinsta.validate()
+        start = clock.now()
+        kinsta.validate()  # waits a whole 61-second window for the budget
+    assert clock.now() - start == pytest.approx(61)
+    waiting = [beat for beat in beats if beat > start]
+    gaps = [later - earlier for earlier, later in zip([start, *waiting], waiting, strict=False)]
+    assert len(waiting) >= 61
+    assert max(gaps) <= 1.0 + 1e-9
+
+
+def test_the_heartbeat_beats_through_a_backoff_and_between_the_chunks_of_a_body(clock: FakeClock) -> None:
+    events: list[tuple[str, float]] = []
+    answers = iter([httpx.Response(503, json={"message": "busy"})])
+
+    class Body(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            for part in (b'{"company": ', b'{"available_regions": ', b"[]", b"}", b"}"):
+                events.append(("chunk", clock.now()))
+                yield part
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return next(answers, None) or httpx.Response(200, stream=Body())
+
+    def heartbeat() -> None:
+        events.append(("beat", clock.now()))
+
+    transport = httpx.MockTransport(answer)
+    with make_client(None, clock, transport=transport, backoff_base=8.0, heartbeat=heartbeat) as kinsta:
+        kinsta.list_regions()
+    assert kinsta.stats.retries == 1
+    # Through the backoff (up to 8 s) at least once a second ...
+    beats = [at for kind, at in events if kind == "beat"]
+    assert max(later - earlier for earlier, later in itertools.pairwise(beats)) <= 1.0 + 1e-9
+    assert beats[-1] - beats[0] == pytest.approx(kinsta.stats.waited_seconds)
+    # ... and after every chunk of the body, before the next one is read.
+    kinds = "".join("c" if kind == "chunk" else "b" for kind, _ in events)
+    assert kinds.endswith("bcbcbcbcbcb")
+
+
+def test_what_the_heartbeat_raises_ends_the_call(fake: FakeKinsta, clock: FakeClock) -> None:
+    class LeaseLost(Exception):
+        pass
+
+    def heartbeat() -> None:
+        if kinsta.stats.requests:
+            raise LeaseLost
+
+    with make_client(fake, clock, requests_per_minute=1, heartbeat=heartbeat) as kinsta:
+        kinsta.heartbeat = None
+        kinsta.validate()
+        kinsta.heartbeat = heartbeat
+        with pytest.raises(LeaseLost):
+            kinsta.validate()  # the wait for the budget beats, and the beat raises
+    assert fake.stats.requests == 1
 
 
 # --- secrecy -------------------------------------------------------------------------------------

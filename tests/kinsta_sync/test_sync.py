@@ -308,6 +308,39 @@ def test_the_lease_lets_one_sync_run_at_a_time(account):
     assert run_sync(account=account).status == SyncRun.Status.SUCCESS
 
 
+def test_a_run_waiting_longer_than_its_lease_for_the_rate_limit_keeps_the_lease_and_finishes(
+    account, agency, fake_app, settings
+):
+    """Kinsta asks for a 3-second pause (Retry-After) of a run whose lease lasts 2 seconds; after every
+    second of the wait, another run tries to take the lease over, as a second worker would."""
+    import time
+
+    from kinsta_sync.api.limits import RateLimiter
+    from kinsta_sync.sync import client_for_account
+
+    settings.KINSTA_SYNC_LEASE_SECONDS = 2
+    fake_app.faults.add("429", path="/sites", times=1, seconds=3)
+    takeovers: list[str] = []
+
+    def sleep_then_try_to_take_over(seconds: float) -> None:
+        time.sleep(seconds)
+        token = claim_lease(account)
+        if token is not None:
+            takeovers.append(token)
+
+    limiter = RateLimiter(100_000, 100_000, sleep=sleep_then_try_to_take_over)
+    client = client_for_account(account, limiter=limiter)
+    run = run_sync(account=account, client=client, steps=("validate", "sites"))
+    client.close()
+
+    assert takeovers == []
+    assert run.status == SyncRun.Status.SUCCESS, run.errors
+    assert run.throttled == 1
+    assert Site.objects.count() == len(agency.active_sites())
+    # The wait was longer than the lease, so only renewals during it kept the lease.
+    assert limiter.wall_clock() - run.started_at.timestamp() > 3
+
+
 def test_a_skipped_run_ends_when_it_starts(account):
     token = claim_lease(account)
     run = run_sync(account=account)

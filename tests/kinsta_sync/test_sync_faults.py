@@ -190,9 +190,8 @@ def test_an_unreachable_api_fails_the_run_with_exit_code_2(account, fake_server,
     assert {e["step"] for e in run.errors} >= {"validate", "sites"}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_run_heals(account, agency, fake_app):
-    """A real `manage.py kinsta_sync` process, killed with SIGKILL while it syncs analytics."""
+def kill_a_sync_process_mid_analytics(fake_app, **env_overrides: str) -> None:
+    """Start a real `manage.py kinsta_sync` process and SIGKILL it while it syncs analytics."""
     import os
     import signal
     import subprocess
@@ -203,8 +202,6 @@ def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_
     from django.conf import settings
     from django.db import connection
 
-    from kinsta_sync.models import KinstaAccount
-
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         if db["NAME"].startswith("file:memorydb") or db["NAME"] == ":memory:":
@@ -212,9 +209,9 @@ def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_
         url = f"sqlite:///{db['NAME']}"
     else:
         url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(DEBUG="true", DATABASE_URL=url, KINSTA_API_URL=settings.KINSTA_API_URL, KINSTA_SYNC_LEASE_SECONDS="2")
-    env.update(KINSTA_REQUESTS_PER_MINUTE="100000", KINSTA_COMPANY_ID="", KINSTA_API_KEY="")
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "KINSTA_SYNC_LEASE_SECONDS")}
+    env.update(DEBUG="true", DATABASE_URL=url, KINSTA_API_URL=settings.KINSTA_API_URL)
+    env.update(KINSTA_REQUESTS_PER_MINUTE="100000", KINSTA_COMPANY_ID="", KINSTA_API_KEY="", **env_overrides)
     # Every analytics answer takes a while, so the process is surely mid-run when it is killed.
     fake_app.faults.add("slow", path="/analytics/", times=-1, seconds=0.3)
     root = Path(__file__).resolve().parents[2]
@@ -229,6 +226,16 @@ def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_
     process.wait(timeout=10)
     fake_app.faults.clear()
 
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_run_heals(account, agency, fake_app):
+    """A real `manage.py kinsta_sync` process, killed with SIGKILL while it syncs analytics."""
+    import time
+
+    from kinsta_sync.models import KinstaAccount
+
+    kill_a_sync_process_mid_analytics(fake_app, KINSTA_SYNC_LEASE_SECONDS="2")
+
     killed = SyncRun.objects.get()
     assert killed.status == SyncRun.Status.RUNNING
     assert KinstaAccount.objects.get(pk=account.pk).sync_lease_until is not None
@@ -238,6 +245,45 @@ def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_
     # While the dead run's lease lasts, a new run is refused; after it expires, the next run heals.
     assert run_sync(account=account).status == SyncRun.Status.SKIPPED
     time.sleep(2.1)
+    healed = run_sync(account=account)
+
+    assert healed.status == SyncRun.Status.SUCCESS, healed.errors
+    assert {(*key, value) for key, value in stored_points().items()} == expected_points(agency, days=60)
+    killed.refresh_from_db()
+    assert killed.status == SyncRun.Status.FAILED
+    assert "stopped without finishing" in killed.errors[-1]["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_sync_is_seen_as_dead_within_a_minute_and_the_next_run_goes_ahead(
+    account, agency, fake_app, monkeypatch
+):
+    """With the default lease (KINSTA_SYNC_LEASE_SECONDS=60, not the 30 minutes of old), a process killed
+    mid-run leaves a lease that ends within a minute; a sync a minute later runs and marks the dead one."""
+    from django.utils import timezone
+
+    from kinsta_sync.models import KinstaAccount
+    from kinsta_sync.sync import run as run_module
+
+    kill_a_sync_process_mid_analytics(fake_app)
+    killed_at = timezone.now()
+
+    killed = SyncRun.objects.get()
+    assert killed.status == SyncRun.Status.RUNNING
+    lease_until = KinstaAccount.objects.get(pk=account.pk).sync_lease_until
+    assert killed_at < lease_until <= killed_at + timedelta(seconds=60)
+    assert run_sync(account=account).status == SyncRun.Status.SKIPPED
+
+    class AMinuteLater:
+        """django.utils.timezone for the sync, 61 seconds on: the next sync, started a minute later."""
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(timezone, name)
+
+        def now(self):  # type: ignore[no-untyped-def]
+            return timezone.now() + timedelta(seconds=61)
+
+    monkeypatch.setattr(run_module, "timezone", AMinuteLater())
     healed = run_sync(account=account)
 
     assert healed.status == SyncRun.Status.SUCCESS, healed.errors
