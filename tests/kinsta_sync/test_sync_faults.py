@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from kinsta_sync.fake.data import Ref
+from kinsta_sync.fake.records import Ref
 from kinsta_sync.models import AnalyticsPoint, CompanyUser, Environment, Site, SyncRun, today_utc
 from kinsta_sync.sync import exit_code, run_sync
 from tests.kinsta_sync.test_sync import expected_points, snapshot
@@ -298,16 +298,16 @@ def test_a_killed_sync_is_seen_as_dead_within_a_minute_and_the_next_run_goes_ahe
 
 def serve_sites_as(monkeypatch: pytest.MonkeyPatch, change) -> None:
     """Let `change(site, body)` rewrite the item the fake's GET /sites serves for each site."""
-    from kinsta_sync.fake import app as fake_app_module
+    from kinsta_sync.fake.routes import sites as fake_sites_module
 
-    original = fake_app_module._site_list_json
+    original = fake_sites_module._site_list_json
 
     def patched(site, include_environments):
         body = original(site, include_environments)
         change(site, body)
         return body
 
-    monkeypatch.setattr(fake_app_module, "_site_list_json", patched)
+    monkeypatch.setattr(fake_sites_module, "_site_list_json", patched)
 
 
 def stored_labels(site_id: str) -> list[str]:
