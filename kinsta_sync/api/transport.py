@@ -183,6 +183,8 @@ class KinstaTransport:
                 # Streamed, so that the size cap holds before the body is in memory; a timeout or a
                 # dropped connection while reading the body is handled like one before the headers.
                 with self._http.stream(method, url, params=params, json=json) as response:
+                    # The server's view of the budget counts even when the body is refused.
+                    self.limiter.observe(response.headers)
                     content = self._read_body(response, endpoint)
             except httpx.TimeoutException as exc:
                 cause = f"timeout ({_httpx_name(exc)})"
@@ -196,7 +198,6 @@ class KinstaTransport:
                 status = response.status_code
                 elapsed = time.monotonic() - started
                 logger.debug("%s -> %s in %.3fs", endpoint, status, elapsed)
-                self.limiter.observe(response.headers)
                 data, decode_error = self._decode(content)
                 message = _body_message(data)
 
