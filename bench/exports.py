@@ -50,7 +50,7 @@ def make_client(slug: str, *, sites: int, days: int, activity: int, hostile: boo
     from django.utils import timezone
 
     from clients.models import Client, SiteAssignment
-    from kinsta_sync.fake.data import _HOSTILE_SITE_NAMES
+    from kinsta_sync.fake.hostile import _HOSTILE_SITE_NAMES
     from kinsta_sync.models import ActivityLogEntry, AnalyticsPoint, Environment, KinstaAccount, Site
 
     rng = random.Random(5)

@@ -46,7 +46,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from kinsta_sync.client import reset_limiters
+    from kinsta_sync.api.limits import reset_limiters
     from kinsta_sync.fake.app import FakeKinsta
     from kinsta_sync.fake.data import AgencySpec, FakeAgency
     from kinsta_sync.fake.server import serve

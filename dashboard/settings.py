@@ -233,12 +233,19 @@ KINSTA_REQUESTS_PER_MINUTE = env.int("KINSTA_REQUESTS_PER_MINUTE", default=100)
 KINSTA_TIMEOUT = env.float("KINSTA_TIMEOUT", default=20.0)
 KINSTA_MAX_RETRIES = env.int("KINSTA_MAX_RETRIES", default=4)
 KINSTA_RETRY_BACKOFF = env.float("KINSTA_RETRY_BACKOFF", default=1.0)
+# The largest Kinsta answer read (decoded bytes); a longer one fails its request (kinsta_sync.api.transport).
+KINSTA_MAX_RESPONSE_BYTES = env.int("KINSTA_MAX_RESPONSE_BYTES", default=32 * 1024 * 1024)
+# Strings from Kinsta are stored cut to these lengths, each cut a warning on the run (kinsta_sync.sync.strings):
+# names, labels, domains and other one-line values; the activity log's descriptions and errors.
+KINSTA_MAX_STRING_CHARS = env.int("KINSTA_MAX_STRING_CHARS", default=2_000)
+KINSTA_MAX_TEXT_CHARS = env.int("KINSTA_MAX_TEXT_CHARS", default=10_000)
 # Days of analytics the first sync of an environment fetches (Kinsta's longest time span is 60 days).
 KINSTA_BACKFILL_DAYS = env.int("KINSTA_BACKFILL_DAYS", default=60)
 # Kinsta may still revise the most recent days; each sync fetches them again.
 KINSTA_REFETCH_DAYS = env.int("KINSTA_REFETCH_DAYS", default=3)
-# How long a sync may hold its account's lease before another run may take over (a crashed run).
-KINSTA_SYNC_LEASE_SECONDS = env.int("KINSTA_SYNC_LEASE_SECONDS", default=30 * 60)
+# How long a sync's lease on its account lasts unrenewed: a killed run blocks the next one this long at
+# most. A live run renews it every quarter of it (at most 15 s), also while it waits (kinsta_sync.sync.run).
+KINSTA_SYNC_LEASE_SECONDS = env.int("KINSTA_SYNC_LEASE_SECONDS", default=60)
 # Fernet keys (comma-separated, newest first) that encrypt stored API keys. Empty: derived from SECRET_KEY.
 KINSTA_KEY_ENCRYPTION_KEYS = env.list("KINSTA_KEY_ENCRYPTION_KEYS", default=[])
 

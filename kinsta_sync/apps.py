@@ -19,4 +19,6 @@ class KinstaSyncConfig(AppConfig):
     verbose_name = "Kinsta mirror"
 
     def ready(self) -> None:
+        from kinsta_sync import checks  # noqa: F401  (registers the system checks)
+
         post_migrate.connect(_after_migrate, sender=self)

@@ -99,7 +99,7 @@ def kinsta_settings(settings, fake_server):
 @pytest.fixture(autouse=True)
 def _fresh_limiters():
     """Rate limiters are shared per company within a process; tests must not inherit each other's."""
-    from kinsta_sync.client import reset_limiters
+    from kinsta_sync.api.limits import reset_limiters
 
     reset_limiters()
     yield

@@ -2,7 +2,7 @@
 get a clear message, never a server error.
 
 The fake's `AgencySpec(hostile_everywhere=True)` makes every site, label, environment, user, activity
-description, error and region name one of `kinsta_sync.fake.data.HOSTILE_STRINGS` (script tags, spreadsheet
+description, error and region name one of `kinsta_sync.fake.hostile.HOSTILE_STRINGS` (script tags, spreadsheet
 formulas, right-to-left marks, emoji, a 10,000-character string, SQL-looking text). After a sync over HTTP:
 - every page (overview, client report, site pages, sync page, admin lists) holds no unescaped tag from them;
 - no CSV cell starts a formula;
@@ -27,7 +27,8 @@ from dashboard.delivery.email import build_email
 from dashboard.delivery.models import ReportSend
 from dashboard.delivery.sends import prepare_send
 from kinsta_sync.fake.app import FakeKinsta
-from kinsta_sync.fake.data import HOSTILE_STRINGS, AgencySpec, FakeAgency
+from kinsta_sync.fake.data import AgencySpec, FakeAgency
+from kinsta_sync.fake.hostile import HOSTILE_STRINGS
 from kinsta_sync.fake.server import serve
 from kinsta_sync.models import KinstaAccount, Site, SyncRun
 from kinsta_sync.sync import run_sync

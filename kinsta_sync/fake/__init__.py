@@ -8,10 +8,12 @@
 
 from __future__ import annotations
 
-from .app import FakeKinsta, FakeStats
-from .data import AgencySpec, FakeActivity, FakeAgency, FakeEnvironment, FakeSite, FakeUser
+from .app import FakeKinsta
+from .data import AgencySpec, FakeAgency
 from .faults import DroppedConnection, FaultPlan
+from .records import FakeActivity, FakeEnvironment, FakeSite, FakeUser
 from .server import RunningServer, serve
+from .stats import FakeStats
 
 __all__ = [
     "AgencySpec",

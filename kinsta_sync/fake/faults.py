@@ -5,7 +5,12 @@ the plan on every API request whether one fires. Faults come in two phases:
 
 * "before" faults replace or delay the whole response: 429, 500, 502, 503, slow, timeout, reset;
 * "body" faults damage a successful (2xx) JSON body: malformed_json, missing_field,
-  unknown_fields, non_numeric. They only count requests whose response they can damage.
+  unknown_fields, non_numeric, huge_body. They only count requests whose response they can damage.
+
+``huge_body`` serves the real answer padded to ``size`` bytes (default 100 MiB) with an unknown field
+holding one long string: valid JSON a client without a size cap would read whole. It is generated while
+it is sent, 64 KiB at a time, without a Content-Length, so it costs the fake no memory, and
+``Fault.streamed`` counts the bytes the fake produced (what the client made it send).
 """
 
 from __future__ import annotations
@@ -13,14 +18,14 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 BEFORE_KINDS = frozenset({"429", "500", "502", "503", "slow", "timeout", "reset"})
-BODY_KINDS = frozenset({"malformed_json", "missing_field", "unknown_fields", "non_numeric"})
+BODY_KINDS = frozenset({"malformed_json", "missing_field", "unknown_fields", "non_numeric", "huge_body"})
 KINDS = BEFORE_KINDS | BODY_KINDS
 
 
@@ -43,8 +48,10 @@ class Fault:
     times: int = 1  # -1 = forever
     after: int = 0
     seconds: float = 0.0
+    size: int = 0  # bytes of a huge_body (0: HUGE_BODY_BYTES)
     seen: int = 0  # matching requests skipped because of `after`
     fired: int = 0
+    streamed: int = 0  # bytes of huge bodies generated so far
 
     def matches(self, path: str) -> bool:
         return self.path is None or self.path in path
@@ -55,7 +62,7 @@ class Fault:
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "path": self.path, "times": self.times, "after": self.after,
-                "seconds": self.seconds, "fired": self.fired}
+                "seconds": self.seconds, "size": self.size, "fired": self.fired}
 
 
 class FaultPlan:
@@ -66,13 +73,16 @@ class FaultPlan:
         self._faults: list[Fault] = []
 
     def add(self, kind: str, *, path: str | None = None, times: int = 1, after: int = 0,
-            seconds: float = 0.0) -> None:
+            seconds: float = 0.0, size: int = 0) -> Fault:
+        """Schedule a fault; returns it, so a test can read ``fired`` and ``streamed`` afterwards."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(KINDS)}")
-        if times == 0 or times < -1 or after < 0 or seconds < 0:
-            raise ValueError("times must be >= 1 or -1, after and seconds >= 0")
+        if times == 0 or times < -1 or after < 0 or seconds < 0 or size < 0:
+            raise ValueError("times must be >= 1 or -1, after, seconds and size >= 0")
+        fault = Fault(kind, path, times, after, seconds, size)
         with self._lock:
-            self._faults.append(Fault(kind, path, times, after, seconds))
+            self._faults.append(fault)
+        return fault
 
     def clear(self) -> None:
         with self._lock:
@@ -110,6 +120,9 @@ class FaultPlan:
 # --- body damage ---------------------------------------------------------------------------------
 
 UNKNOWN_FIELD = "x_fake_unknown_field"
+HUGE_BODY_BYTES = 100 * 1024 * 1024
+PADDING_FIELD = "x_fake_padding"
+_CHUNK = 64 * 1024
 
 
 def can_damage(kind: str, body: Any) -> bool:
@@ -135,6 +148,36 @@ def damage(kind: str, body: Any) -> bytes:
         if dataset:
             dataset[len(dataset) // 2]["value"] = "n/a"
     return json.dumps(body).encode()
+
+
+def huge_body(fault: Fault, body: dict[str, Any]) -> Iterable[bytes]:
+    """``body`` with a padding field in front, ``fault.size`` bytes in all, generated while it is read.
+
+    The padding is a first key whose string value fills the body up to the size, so the whole is valid
+    JSON with the real answer after it; the chunks are produced one at a time and never held together.
+    """
+    total = fault.size or HUGE_BODY_BYTES
+    rest = json.dumps(body, ensure_ascii=False).encode()[1:]  # the answer without its opening brace
+    head = b'{"' + PADDING_FIELD.encode() + b'": "'
+    tail = b'",' + rest if rest != b"}" else b'"}'
+    padding = max(0, total - len(head) - len(tail))
+
+    def chunks() -> Iterator[bytes]:
+        yield from _counted(fault, head)
+        left = padding
+        block = b"x" * _CHUNK
+        while left > 0:
+            piece = block if left >= _CHUNK else block[:left]
+            left -= len(piece)
+            yield from _counted(fault, piece)
+        yield from _counted(fault, tail)
+
+    return chunks()
+
+
+def _counted(fault: Fault, chunk: bytes) -> Iterator[bytes]:
+    fault.streamed += len(chunk)
+    yield chunk
 
 
 def _walk_dicts(node: Any) -> Iterator[dict[str, Any]]:

@@ -13,7 +13,7 @@ import io
 import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -51,9 +51,8 @@ class _Handler(BaseHTTPRequestHandler):
 
         try:
             chunks = self.server.app(environ, start_response)
-            body = b"".join(chunks)
-            if hasattr(chunks, "close"):
-                chunks.close()
+            if isinstance(chunks, list | tuple):
+                chunks = [b"".join(chunks)]
         except DroppedConnection:
             self._drop()
             return
@@ -61,7 +60,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.log_error("fake app crashed on %s %s", self.command, self.path)
             body = b'{"message": "Error occurred while processing your request", "status": 500}'
             captured = {"status": "500 Internal Server Error", "headers": [("Content-Type", "application/json")]}
-        self._write(captured["status"], captured["headers"], body)
+            chunks = [body]
+        try:
+            self._write(captured["status"], captured["headers"], chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
 
     def _environ(self) -> dict[str, Any]:
         path, _, query = self.path.partition("?")
@@ -92,20 +96,34 @@ class _Handler(BaseHTTPRequestHandler):
                 environ[f"HTTP_{key}"] = value
         return environ
 
-    def _write(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+    def _write(self, status: str, headers: list[tuple[str, str]], chunks: Iterable[bytes]) -> None:
+        """Send the answer: a one-piece body with its Content-Length, any other body as it is generated
+        (chunked, unless the app gave a Content-Length), so a huge body is never held in memory."""
         code, _, reason = status.partition(" ")
+        length = next((value for name, value in headers if name.lower() == "content-length"), None)
+        whole = chunks[0] if isinstance(chunks, list) and len(chunks) == 1 else None
+        if whole is not None:
+            length = str(len(whole))
         try:
             self.send_response(int(code), reason)
             for name, value in headers:
                 if name.lower() != "content-length":
                     self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            if length is not None:
+                self.send_header("Content-Length", length)
+            else:
+                self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             if self.command != "HEAD":
-                self.wfile.write(body)
+                for chunk in chunks:
+                    if not chunk:
+                        continue
+                    self.wfile.write(chunk if length is not None else b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                if length is None:
+                    self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
-            # The client gave up first (e.g. a "timeout" fault longer than its timeout).
+            # The client gave up first (a "timeout" fault longer than its timeout, a body over its cap).
             self.close_connection = True
 
     def _drop(self) -> None:

@@ -8,6 +8,7 @@ No database.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -19,17 +20,16 @@ from typing import Any
 import httpx
 import pytest
 
-from kinsta_sync import client as client_module
-from kinsta_sync.client import (
+from kinsta_sync.api import limits as limits_module
+from kinsta_sync.api.client import KinstaClient
+from kinsta_sync.api.errors import (
     KinstaAuthError,
-    KinstaClient,
     KinstaError,
     KinstaNotFound,
     KinstaRateLimited,
     KinstaResponseError,
-    RateLimiter,
-    limiter_for,
 )
+from kinsta_sync.api.limits import RateLimiter, limiter_for
 from kinsta_sync.fake.app import FakeKinsta
 from kinsta_sync.fake.data import AgencySpec, FakeAgency
 from kinsta_sync.fake.server import RunningServer, serve
@@ -359,6 +359,66 @@ def test_it_rejects_malformed_json_without_retrying(client: KinstaClient, fake: 
     assert client.stats.retries == 0
 
 
+# --- the size cap ----------------------------------------------------------------------------------
+
+MiB = 1024 * 1024
+
+
+@pytest.mark.parametrize("over", ["in-process", "real-http"])
+def test_a_body_over_the_size_cap_fails_its_call_after_reading_no_more_than_the_cap(
+    fake: FakeKinsta, clock: FakeClock, real_server: RunningServer, over: str
+) -> None:
+    # 100 MiB of valid JSON, generated while it is sent and without a Content-Length: only reading tells.
+    fault = fake.faults.add("huge_body", path="/sites", size=100 * MiB)
+    base_url = real_server.url if over == "real-http" else "https://api.kinsta.test/v2"
+    with make_client(fake, clock, base_url=base_url, max_response_bytes=1 * MiB) as kinsta:
+        with pytest.raises(KinstaResponseError) as caught:
+            kinsta.list_sites()
+        assert kinsta.stats.bytes_read <= 1 * MiB + 64 * 1024  # the cap and at most one more chunk
+        assert kinsta.stats.requests == 1  # not retried: the same request would get the same body
+        assert kinsta.validate().company == fake.agency.company_id  # the next call is fine
+    error = caught.value
+    assert error.permanent
+    assert error.endpoint == "GET /sites"
+    assert "larger than the cap of 1 MiB" in str(error)
+    assert "KINSTA_MAX_RESPONSE_BYTES" in str(error)
+    # The fake made nowhere near 100 MiB: the client hung up (the rest is what sockets buffer on the way).
+    assert fault.fired == 1
+    assert fault.streamed < 8 * MiB
+
+
+def test_a_content_length_over_the_cap_fails_before_the_body_is_read(clock: FakeClock) -> None:
+    read: list[int] = []
+
+    class Body(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            read.append(1)
+            yield b"{}"
+
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, headers={"Content-Length": str(40 * MiB)}, stream=Body())
+    )
+    with make_client(None, clock, transport=transport, max_response_bytes=32 * MiB) as kinsta:
+        with pytest.raises(KinstaResponseError) as caught:
+            kinsta.list_regions()
+        assert kinsta.stats.bytes_read == 0
+    assert read == []
+    assert "announces 40 MiB" in str(caught.value)
+    assert "larger than the cap of 32 MiB" in str(caught.value)
+
+
+def test_a_body_exactly_at_the_cap_is_read(clock: FakeClock) -> None:
+    body = b'{"company": {"available_regions": [{"region": "eu", "name": "Europe"}]}}'
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    with make_client(None, clock, transport=transport, max_response_bytes=len(body)) as kinsta:
+        assert [r.name for r in kinsta.list_regions().items] == ["Europe"]
+    with (
+        make_client(None, clock, transport=transport, max_response_bytes=len(body) - 1) as kinsta,
+        pytest.raises(KinstaResponseError),
+    ):
+        kinsta.list_regions()
+
+
 # --- permanent errors ------------------------------------------------------------------------------
 
 
@@ -627,10 +687,10 @@ def test_without_headers_the_client_recovers_through_retry_after(agency: FakeAge
 def test_clients_of_one_company_share_one_limiter(
     monkeypatch: pytest.MonkeyPatch, fake: FakeKinsta, clock: FakeClock
 ) -> None:
-    monkeypatch.setattr(client_module, "_limiters", {})
+    monkeypatch.setattr(limits_module, "_limiters", {})
     company = fake.agency.company_id
     shared = RateLimiter(3, 30, clock=clock.now, sleep=clock.sleep)
-    client_module._limiters[company] = shared
+    limits_module._limiters[company] = shared
     transport = httpx.WSGITransport(app=fake)
     common = {"base_url": "https://api.kinsta.test", "api_key": API_KEY, "transport": transport}
     first = KinstaClient(company_id=company, requests_per_minute=3, **common)
@@ -709,6 +769,68 @@ def test_in_real_time_the_limiter_keeps_the_fakes_measured_rate(agency: FakeAgen
     assert kinsta.stats.waited_seconds == pytest.approx(elapsed, abs=0.5)
 
 
+# --- the heartbeat (a sync renews its lease through it) ------------------------------------------------
+
+
+def test_the_heartbeat_beats_every_second_of_a_long_rate_limit_wait(fake: FakeKinsta, clock: FakeClock) -> None:
+    beats: list[float] = []
+    with make_client(fake, clock, requests_per_minute=1, heartbeat=lambda: beats.append(clock.now())) as kinsta:
+        kinsta.validate()
+        start = clock.now()
+        kinsta.validate()  # waits a whole 61-second window for the budget
+    assert clock.now() - start == pytest.approx(61)
+    waiting = [beat for beat in beats if beat > start]
+    gaps = [later - earlier for earlier, later in zip([start, *waiting], waiting, strict=False)]
+    assert len(waiting) >= 61
+    assert max(gaps) <= 1.0 + 1e-9
+
+
+def test_the_heartbeat_beats_through_a_backoff_and_between_the_chunks_of_a_body(clock: FakeClock) -> None:
+    events: list[tuple[str, float]] = []
+    answers = iter([httpx.Response(503, json={"message": "busy"})])
+
+    class Body(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            for part in (b'{"company": ', b'{"available_regions": ', b"[]", b"}", b"}"):
+                events.append(("chunk", clock.now()))
+                yield part
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return next(answers, None) or httpx.Response(200, stream=Body())
+
+    def heartbeat() -> None:
+        events.append(("beat", clock.now()))
+
+    transport = httpx.MockTransport(answer)
+    with make_client(None, clock, transport=transport, backoff_base=8.0, heartbeat=heartbeat) as kinsta:
+        kinsta.list_regions()
+    assert kinsta.stats.retries == 1
+    # Through the backoff (up to 8 s) at least once a second ...
+    beats = [at for kind, at in events if kind == "beat"]
+    assert max(later - earlier for earlier, later in itertools.pairwise(beats)) <= 1.0 + 1e-9
+    assert beats[-1] - beats[0] == pytest.approx(kinsta.stats.waited_seconds)
+    # ... and after every chunk of the body, before the next one is read.
+    kinds = "".join("c" if kind == "chunk" else "b" for kind, _ in events)
+    assert kinds.endswith("bcbcbcbcbcb")
+
+
+def test_what_the_heartbeat_raises_ends_the_call(fake: FakeKinsta, clock: FakeClock) -> None:
+    class LeaseLost(Exception):
+        pass
+
+    def heartbeat() -> None:
+        if kinsta.stats.requests:
+            raise LeaseLost
+
+    with make_client(fake, clock, requests_per_minute=1, heartbeat=heartbeat) as kinsta:
+        kinsta.heartbeat = None
+        kinsta.validate()
+        kinsta.heartbeat = heartbeat
+        with pytest.raises(LeaseLost):
+            kinsta.validate()  # the wait for the budget beats, and the beat raises
+    assert fake.stats.requests == 1
+
+
 # --- secrecy -------------------------------------------------------------------------------------
 
 
@@ -738,7 +860,7 @@ def test_the_key_never_reaches_logs_or_errors_of_failing_calls(
             kinsta.validate()
         failures.append(caught_auth.value)
     assert caplog.records, "the client should log its retries"
-    assert any(r.name == "kinsta_sync.client" for r in caplog.records)
+    assert any(r.name == "kinsta_sync.api.transport" for r in caplog.records)
     for record in caplog.records:
         assert secret not in record.getMessage()
         assert secret not in repr(record.args)

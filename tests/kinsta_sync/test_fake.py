@@ -18,7 +18,7 @@ import pytest
 
 from kinsta_sync.fake.app import FakeKinsta
 from kinsta_sync.fake.data import AgencySpec, FakeAgency
-from kinsta_sync.fake.faults import UNKNOWN_FIELD
+from kinsta_sync.fake.faults import PADDING_FIELD, UNKNOWN_FIELD
 from kinsta_sync.fake.server import serve
 
 KEY = "unit-test-key"
@@ -688,6 +688,24 @@ def test_it_puts_a_non_numeric_value_in_analytics(client: httpx.Client, app: Fak
     points = dataset(analytics(client, app, app.agency.live_environments()[0].id, "visits"))
     assert [p["value"] for p in points].count("n/a") == 1
     assert app.faults.pending() == []
+
+
+@pytest.mark.parametrize("over", ["in-process", "real-http"])
+def test_it_serves_a_huge_body_as_valid_json_generated_while_it_is_sent(app: FakeKinsta, over: str) -> None:
+    size = 3 * 1024 * 1024 + 17
+    fault = app.faults.add("huge_body", path="/company", size=size)
+    if over == "real-http":
+        auth = {"Authorization": f"Bearer {KEY}"}
+        with serve(app) as server, httpx.Client(base_url=server.url, headers=auth) as http:
+            response = http.get(f"/company/{app.agency.company_id}/users")
+    else:
+        response = make_client(app).get(f"/company/{app.agency.company_id}/users")
+    assert response.status_code == 200
+    assert "content-length" not in response.headers  # only reading tells how long it is
+    assert len(response.content) == size == fault.streamed
+    body = response.json()
+    assert set(body[PADDING_FIELD]) == {"x"}
+    assert len(body["company"]["users"]) == len(app.agency.users)  # the real answer is all there
 
 
 def test_it_leaves_error_responses_alone_for_body_faults(client: httpx.Client, app: FakeKinsta) -> None:

@@ -27,9 +27,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from kinsta_sync.fake.app import ROUTES, FakeKinsta
+from kinsta_sync.fake.app import FakeKinsta
 from kinsta_sync.fake.contract import OPENAPI_PATH, openapi_document
 from kinsta_sync.fake.data import AgencySpec, FakeAgency
+from kinsta_sync.fake.routes import ROUTES
 
 DOC_URI = "urn:kinsta:openapi"
 KEY = "contract-test-key"

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from kinsta_sync.client import KinstaClient
+from kinsta_sync.api.client import KinstaClient
 from kinsta_sync.fake.server import RunningServer, serve
 from kinsta_sync.models import (
     METRIC_API_PATHS,

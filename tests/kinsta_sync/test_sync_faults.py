@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from kinsta_sync.fake.data import Ref
+from kinsta_sync.fake.records import Ref
 from kinsta_sync.models import AnalyticsPoint, CompanyUser, Environment, Site, SyncRun, today_utc
 from kinsta_sync.sync import exit_code, run_sync
 from tests.kinsta_sync.test_sync import expected_points, snapshot
@@ -70,6 +70,8 @@ CASES = [
     Case("missing_field", "/users", times=1, step="users"),
     Case("missing_field", ANALYTICS, times=1, step="analytics"),
     Case("non_numeric", ANALYTICS, times=1, step="analytics"),
+    # 100 MiB where the site list should be: refused at the 32 MiB cap (KINSTA_MAX_RESPONSE_BYTES).
+    Case("huge_body", "/sites", times=1, step="sites"),
     Case("unknown_fields", None, times=-1, expect="nothing"),
 ]
 
@@ -112,6 +114,28 @@ def test_a_fault_is_recorded_loses_nothing_and_heals(case, account, agency, fake
 
     assert healed.status == SyncRun.Status.SUCCESS, healed.errors
     assert {(*key, value) for key, value in stored_points().items()} == expected_points(agency, days=60)
+
+
+def test_a_response_over_the_size_cap_fails_its_step_after_reading_no_more_than_the_cap(
+    account, agency, fake_app, settings
+):
+    """A 100 MiB site list (streamed by the fake, no Content-Length) against a 1 MiB cap."""
+    settings.KINSTA_MAX_RESPONSE_BYTES = 1024 * 1024
+    assert run_sync(account=account).status == SyncRun.Status.SUCCESS
+    before = snapshot()
+    fault = fake_app.faults.add("huge_body", path="/sites", size=100 * 1024 * 1024)
+
+    run = run_sync(account=account)
+
+    assert run.status == SyncRun.Status.PARTIAL
+    (error,) = run.errors
+    assert (error["step"], error["endpoint"]) == ("sites", "GET /sites")
+    assert "larger than the cap of 1 MiB (KINSTA_MAX_RESPONSE_BYTES)" in error["message"]
+    # Read up to the cap and then hung up on: the fake never produced anything near 100 MiB.
+    assert fault.streamed < 8 * 1024 * 1024
+    assert run.retries == 0
+    assert snapshot() == before
+    assert run_sync(account=account).status == SyncRun.Status.SUCCESS
 
 
 def test_a_revoked_key_fails_the_run_and_changes_nothing(account, fake_app):
@@ -166,9 +190,8 @@ def test_an_unreachable_api_fails_the_run_with_exit_code_2(account, fake_server,
     assert {e["step"] for e in run.errors} >= {"validate", "sites"}
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_run_heals(account, agency, fake_app):
-    """A real `manage.py kinsta_sync` process, killed with SIGKILL while it syncs analytics."""
+def kill_a_sync_process_mid_analytics(fake_app, **env_overrides: str) -> None:
+    """Start a real `manage.py kinsta_sync` process and SIGKILL it while it syncs analytics."""
     import os
     import signal
     import subprocess
@@ -179,8 +202,6 @@ def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_
     from django.conf import settings
     from django.db import connection
 
-    from kinsta_sync.models import KinstaAccount
-
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         if db["NAME"].startswith("file:memorydb") or db["NAME"] == ":memory:":
@@ -188,9 +209,9 @@ def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_
         url = f"sqlite:///{db['NAME']}"
     else:
         url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env.update(DEBUG="true", DATABASE_URL=url, KINSTA_API_URL=settings.KINSTA_API_URL, KINSTA_SYNC_LEASE_SECONDS="2")
-    env.update(KINSTA_REQUESTS_PER_MINUTE="100000", KINSTA_COMPANY_ID="", KINSTA_API_KEY="")
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "KINSTA_SYNC_LEASE_SECONDS")}
+    env.update(DEBUG="true", DATABASE_URL=url, KINSTA_API_URL=settings.KINSTA_API_URL)
+    env.update(KINSTA_REQUESTS_PER_MINUTE="100000", KINSTA_COMPANY_ID="", KINSTA_API_KEY="", **env_overrides)
     # Every analytics answer takes a while, so the process is surely mid-run when it is killed.
     fake_app.faults.add("slow", path="/analytics/", times=-1, seconds=0.3)
     root = Path(__file__).resolve().parents[2]
@@ -204,6 +225,16 @@ def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     fake_app.faults.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_run_heals(account, agency, fake_app):
+    """A real `manage.py kinsta_sync` process, killed with SIGKILL while it syncs analytics."""
+    import time
+
+    from kinsta_sync.models import KinstaAccount
+
+    kill_a_sync_process_mid_analytics(fake_app, KINSTA_SYNC_LEASE_SECONDS="2")
 
     killed = SyncRun.objects.get()
     assert killed.status == SyncRun.Status.RUNNING
@@ -223,21 +254,60 @@ def test_a_sync_process_killed_mid_run_leaves_a_lease_that_expires_and_the_next_
     assert "stopped without finishing" in killed.errors[-1]["message"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_sync_is_seen_as_dead_within_a_minute_and_the_next_run_goes_ahead(
+    account, agency, fake_app, monkeypatch
+):
+    """With the default lease (KINSTA_SYNC_LEASE_SECONDS=60, not the 30 minutes of old), a process killed
+    mid-run leaves a lease that ends within a minute; a sync a minute later runs and marks the dead one."""
+    from django.utils import timezone
+
+    from kinsta_sync.models import KinstaAccount
+    from kinsta_sync.sync import run as run_module
+
+    kill_a_sync_process_mid_analytics(fake_app)
+    killed_at = timezone.now()
+
+    killed = SyncRun.objects.get()
+    assert killed.status == SyncRun.Status.RUNNING
+    lease_until = KinstaAccount.objects.get(pk=account.pk).sync_lease_until
+    assert killed_at < lease_until <= killed_at + timedelta(seconds=60)
+    assert run_sync(account=account).status == SyncRun.Status.SKIPPED
+
+    class AMinuteLater:
+        """django.utils.timezone for the sync, 61 seconds on: the next sync, started a minute later."""
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(timezone, name)
+
+        def now(self):  # type: ignore[no-untyped-def]
+            return timezone.now() + timedelta(seconds=61)
+
+    monkeypatch.setattr(run_module, "timezone", AMinuteLater())
+    healed = run_sync(account=account)
+
+    assert healed.status == SyncRun.Status.SUCCESS, healed.errors
+    assert {(*key, value) for key, value in stored_points().items()} == expected_points(agency, days=60)
+    killed.refresh_from_db()
+    assert killed.status == SyncRun.Status.FAILED
+    assert "stopped without finishing" in killed.errors[-1]["message"]
+
+
 # --- One bad item costs only itself (issue 10) -------------------------------------------------------------
 
 
 def serve_sites_as(monkeypatch: pytest.MonkeyPatch, change) -> None:
     """Let `change(site, body)` rewrite the item the fake's GET /sites serves for each site."""
-    from kinsta_sync.fake import app as fake_app_module
+    from kinsta_sync.fake.routes import sites as fake_sites_module
 
-    original = fake_app_module._site_list_json
+    original = fake_sites_module._site_list_json
 
     def patched(site, include_environments):
         body = original(site, include_environments)
         change(site, body)
         return body
 
-    monkeypatch.setattr(fake_app_module, "_site_list_json", patched)
+    monkeypatch.setattr(fake_sites_module, "_site_list_json", patched)
 
 
 def stored_labels(site_id: str) -> list[str]:

@@ -14,22 +14,22 @@ import pydantic
 import pytest
 from pydantic import BaseModel
 
-from kinsta_sync import types as kinsta_types
-from kinsta_sync.client import (
-    KinstaResponseError,
+from kinsta_sync.api import analytics as api_analytics
+from kinsta_sync.api import common as api_common
+from kinsta_sync.api import company as api_company
+from kinsta_sync.api import sites as api_sites
+from kinsta_sync.api.analytics import SiteUsage, parse_analytics, parse_usage
+from kinsta_sync.api.common import format_loc
+from kinsta_sync.api.company import (
     parse_activity_logs,
-    parse_analytics,
     parse_api_keys,
-    parse_environments,
     parse_regions,
-    parse_site_detail,
-    parse_sites,
-    parse_usage,
     parse_users,
     parse_validation,
 )
+from kinsta_sync.api.errors import KinstaResponseError
+from kinsta_sync.api.sites import Environment, Site, parse_environments, parse_site_detail, parse_sites
 from kinsta_sync.fake.contract import openapi_document
-from kinsta_sync.types import Environment, Site, SiteUsage, format_loc
 
 VISITS = "GET /sites/environments/{env_id}/analytics/visits"
 
@@ -620,7 +620,9 @@ def _annotation_parts(annotation: Any) -> list[Any]:
 
 
 def test_no_field_is_a_literal_or_an_enum_that_would_refuse_a_new_value() -> None:
-    models = [obj for obj in vars(kinsta_types).values() if isinstance(obj, type) and issubclass(obj, BaseModel)]
+    modules = (api_common, api_sites, api_analytics, api_company)
+    found = {obj for m in modules for obj in vars(m).values() if isinstance(obj, type) and issubclass(obj, BaseModel)}
+    models = sorted(found, key=lambda model: model.__name__)
     assert len(models) > 20
     for model in models:
         for name, info in model.model_fields.items():
@@ -725,3 +727,20 @@ def test_a_value_in_an_error_is_short_and_escaped() -> None:
     assert len(message) < 300
     assert "\u202e" not in message and "\x00" not in message and "\n" not in message
     assert "\\u202e" in message
+
+
+def test_the_api_package_imports_nothing_from_django() -> None:
+    """kinsta_sync.api is plain Python (STYLE 5.2): usable, and testable, without settings or a database."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys\n"
+        "import kinsta_sync.api, kinsta_sync.api.client, kinsta_sync.api.transport, kinsta_sync.api.limits\n"
+        "import kinsta_sync.api.sites, kinsta_sync.api.analytics, kinsta_sync.api.company\n"
+        "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

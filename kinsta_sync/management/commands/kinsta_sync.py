@@ -84,6 +84,8 @@ class Command(BaseCommand):
             )
         for error in run.errors[:20]:
             where = " ".join(x for x in (error.get("endpoint"), error.get("item")) if x)
-            self.stdout.write(self.style.ERROR(f"  ✗ {error['step']}: {where} {error['message']}"))
+            # A warning (a string stored cut to its cap) did not fail its step.
+            mark, style = ("!", self.style.WARNING) if error.get("level") == "warning" else ("✗", self.style.ERROR)
+            self.stdout.write(style(f"  {mark} {error['step']}: {where} {error['message']}"))
         if len(run.errors) > 20:
             self.stdout.write(self.style.ERROR(f"  … and {len(run.errors) - 20} more errors (see the admin)"))

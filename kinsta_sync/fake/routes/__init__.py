@@ -1,0 +1,29 @@
+"""The fake's routes, one module per resource: ``company``, ``sites``, ``analytics`` (and usage), ``logs``.
+
+Every handler takes the ``FakeKinsta`` and the ``Request`` and returns a ``Response`` (or raises ``ApiError``)."""
+
+from __future__ import annotations
+
+from ..wire import Route
+from .analytics import ANALYTICS_KEYS, _analytics_handler, _usage_handler
+from .company import company_activity, company_api_keys, company_regions, company_users, validate_key
+from .logs import environment_logs
+from .sites import get_site, list_sites, site_environments
+
+ANALYTICS_PATH = "/sites/environments/{env_id}/analytics/"
+USAGE_PATH = "/sites/{site_id}/usage/"
+
+ROUTES: list[Route] = [
+    Route("GET", "/validate", validate_key),
+    Route("GET", "/sites", list_sites),
+    Route("GET", "/sites/{site_id}", get_site),
+    Route("GET", "/sites/{site_id}/environments", site_environments),
+    *(Route("GET", f"{ANALYTICS_PATH}{metric}", _analytics_handler(metric)) for metric in ANALYTICS_KEYS),
+    *(Route("GET", f"{USAGE_PATH}{metric}/this-month", _usage_handler(metric))
+      for metric in ("visits", "bandwidth", "cdn-bandwidth")),
+    Route("GET", "/company/{id}/users", company_users),
+    Route("GET", "/company/{id}/activity-logs", company_activity),
+    Route("GET", "/company/{id}/available-regions", company_regions),
+    Route("GET", "/company/{id}/api-keys", company_api_keys),
+    Route("GET", "/sites/environments/{env_id}/logs", environment_logs, limit_kind="logs"),
+]
