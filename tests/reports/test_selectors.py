@@ -301,6 +301,7 @@ def test_sync_health_per_account(account):
     running = SyncRun.objects.create(account=account, trigger="admin", current_step="analytics", progress_done=3,
                                      progress_total=12)  # fmt: skip
     account.api_key_expires_at = now + timedelta(days=3)
+    account.sync_lease_until = now + timedelta(seconds=45)  # the running run renews its lease
     account.save()
     make_account(name="Idle agency")
     (idle, health) = account_health()
@@ -315,9 +316,15 @@ def test_sync_health_per_account(account):
     assert page.runs[1].errors == ({"step": "sites", "message": "boom"},)
     assert page.any_running
     # "Sync now" waits for a run only while it holds the account's lease (a killed run's lease lapses).
-    assert sync_target(account_id=account.pk) == (account, False)
-    KinstaAccount.objects.filter(pk=account.pk).update(sync_lease_until=timezone.now() + timedelta(minutes=5))
     assert sync_target(account_id=account.pk) == (account, True)
+    KinstaAccount.objects.filter(pk=account.pk).update(sync_lease_until=timezone.now() - timedelta(seconds=1))
+    assert sync_target(account_id=account.pk) == (account, False)
+    # ...and the pages show such a run as stopped at once, not as running until the next run closes it.
+    (_idle, health) = account_health()
+    assert health.running is None
+    assert (health.last_run.status, health.last_run.status_label) == ("failed", "Stopped (the process running it died)")
+    page = sync_page()
+    assert [run.status for run in page.runs] == ["failed", "failed", "success"] and not page.any_running
     assert sync_target(account_id=idle.id)[1] is False
     assert sync_target(account_id=999_999) is None
 

@@ -359,6 +359,7 @@ def test_the_sync_page_shows_runs_and_a_running_runs_progress(client, everyone):
                                     "message": "HTTP 500"}])  # fmt: skip
     running = SyncRun.objects.create(account=account, trigger="admin", current_step="analytics", progress_done=3,
                                      progress_total=12)  # fmt: skip
+    type(account).objects.filter(pk=account.pk).update(sync_lease_until=timezone.now() + timedelta(seconds=45))
     as_(client, everyone["staff"])
     html = client.get("/sync/").content.decode()
     for text in ("Partial", "321", "HTTP 500", "created 3", "data-running", 'value="3"', 'max="12"', "analytics"):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kinsta_sync.models import KinstaAccount, SyncRun
 
@@ -69,9 +70,19 @@ class AccountHealth:
         return self.api_key_expires_at - timezone.now() < timedelta(days=14)
 
 
-def _run_row(run: SyncRun, account_name: str) -> SyncRunRow:
+def _lease_held(account: KinstaAccount) -> bool:
+    return account.sync_lease_until is not None and account.sync_lease_until > timezone.now()
+
+
+def _run_row(run: SyncRun, account_name: str, *, lease_held: bool = True) -> SyncRunRow:
+    """A run as the pages show it. A run still marked running whose account's lease has lapsed was left by a
+    process that died (a live run renews its lease every few seconds): it shows as failed at once, before the
+    next run closes it for good."""
     errors = run.errors if isinstance(run.errors, list) else []
     counts = run.counts if isinstance(run.counts, dict) else {}
+    status, status_label = run.status, run.get_status_display()
+    if status == SyncRun.Status.RUNNING and not lease_held:
+        status, status_label = SyncRun.Status.FAILED, gettext("Stopped (the process running it died)")
     return SyncRunRow(
         id=run.pk,
         account_id=run.account_id,
@@ -81,8 +92,8 @@ def _run_row(run: SyncRun, account_name: str) -> SyncRunRow:
         steps=tuple(str(s) for s in (run.steps or [])),
         started_at=run.started_at,
         finished_at=run.finished_at,
-        status=run.status,
-        status_label=run.get_status_display(),
+        status=status,
+        status_label=status_label,
         counts={str(k): v for k, v in counts.items() if isinstance(v, dict)},
         requests=run.requests,
         throttled=run.throttled,
@@ -122,8 +133,8 @@ def account_health() -> tuple[AccountHealth, ...]:
             api_key_status=a.api_key_status,
             api_key_expires_at=a.api_key_expires_at,
             last_success_at=a.last_success,
-            running=_run_row(runs[a.running_run], a.name) if a.running_run in runs else None,
-            last_run=_run_row(runs[a.latest_run], a.name) if a.latest_run in runs else None,
+            running=_run_row(runs[a.running_run], a.name) if a.running_run in runs and _lease_held(a) else None,
+            last_run=_run_row(runs[a.latest_run], a.name, lease_held=_lease_held(a)) if a.latest_run in runs else None,
         )
         for a in accounts
     )
@@ -145,7 +156,10 @@ SYNC_PAGE_RUNS = 50
 def sync_page(*, limit: int = SYNC_PAGE_RUNS) -> SyncPage:
     """The sync page: account health and the latest runs of every account (3 queries)."""
     runs = SyncRun.objects.select_related("account").order_by("-started_at", "-pk")[:limit]
-    return SyncPage(accounts=account_health(), runs=tuple(_run_row(run, run.account.name) for run in runs))
+    return SyncPage(
+        accounts=account_health(),
+        runs=tuple(_run_row(run, run.account.name, lease_held=_lease_held(run.account)) for run in runs),
+    )
 
 
 def sync_target(*, account_id: int) -> tuple[KinstaAccount, bool] | None:
@@ -159,5 +173,4 @@ def sync_target(*, account_id: int) -> tuple[KinstaAccount, bool] | None:
         return None
     # A run left 'running' by a killed process no longer holds the lease: it does not block a new sync
     # (which marks it failed when it starts).
-    lease_held = account.sync_lease_until is not None and account.sync_lease_until > timezone.now()
-    return account, bool(account.running) and lease_held  # type: ignore[attr-defined]
+    return account, bool(account.running) and _lease_held(account)  # type: ignore[attr-defined]
