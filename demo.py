@@ -3,8 +3,9 @@
 
 Needs only python3 (3.11+). Creates `.venv`, installs the requirements, migrates a SQLite database
 (`demo.sqlite3`), starts the fake Kinsta with a realistic agency, syncs it with progress on the terminal,
-creates an admin login (printed below), then serves the app on http://127.0.0.1:8000 with the scheduled
-work (django-q2 on the ORM broker) running beside it. Ctrl-C stops everything.
+creates an admin login and a client login (both printed at the end), then serves the app on
+http://127.0.0.1:8000 with the scheduled work (django-q2 on the ORM broker) running beside it. Ctrl-C stops
+everything.
 
 Options: --port 8000, --fake-port 8765, --sites 60, --days 120, --seed 7, --fresh (start from an empty database).
 """
@@ -27,6 +28,22 @@ from pathlib import Path
 from runtests import PY, ROOT, ensure_venv
 
 FAKE_KEY = "demo-kinsta-key"  # the fake's key: it guards nothing real
+# The logins demo_setup creates (clients/management/commands/demo_setup.py; a test keeps the two in step).
+ADMIN_LOGIN = "admin"
+CLIENT_LOGIN = "client@example.com"
+CLIENT_NAME = "Acme Corp"
+
+
+def final_box(*, port: int, password: str, sites: int, fake_url: str) -> str:
+    """What the terminal shows last, once the app answers: where it runs and both logins."""
+    return (
+        "\n"
+        f"  Agency Reports for Kinsta is running: http://127.0.0.1:{port}/\n"
+        f"  Agency (staff) login:  {ADMIN_LOGIN}  with the password  {password}\n"
+        f"  Client login:          {CLIENT_LOGIN}  with the same password (sees only {CLIENT_NAME})\n"
+        f"  The fake Kinsta serves {sites} sites at {fake_url} (key {FAKE_KEY}).\n"
+        "  Ctrl-C stops everything.\n"
+    )
 
 
 def wait_for(url: str, *, headers: dict[str, str] | None = None, seconds: float = 30) -> dict:
@@ -106,19 +123,13 @@ def main() -> int:
             return 2
 
         password = secrets.token_urlsafe(12)
-        manage("demo_setup", "--username", "admin", "--password", password)
+        # Its output (the client login among it) scrolls away under the server's log: final_box repeats it.
+        manage("demo_setup", "--username", ADMIN_LOGIN, "--password", password)
         print("== Starting the background worker (django-q2) and the web server", flush=True)
         start("qcluster")
         web = start("runserver", "--noreload", f"127.0.0.1:{args.port}")
         wait_for(f"http://127.0.0.1:{args.port}/healthz")
-        print(
-            "\n"
-            f"  Agency Reports for Kinsta is running: http://127.0.0.1:{args.port}/\n"
-            f"  Log in as  admin  with the password  {password}\n"
-            f"  The fake Kinsta serves {args.sites} sites at {fake_url} (key {FAKE_KEY}).\n"
-            "  Ctrl-C stops everything.\n",
-            flush=True,
-        )
+        print(final_box(port=args.port, password=password, sites=args.sites, fake_url=fake_url), flush=True)
         web.wait()
         return web.returncode or 0
     except KeyboardInterrupt:

@@ -39,4 +39,30 @@
       if (select.form) submit(select.form);
     });
   });
+
+  // Tables wider than the screen scroll inside their wrapper: mark those wrappers and say so above them (the
+  // hint's text comes translated from <main data-scroll-hint>). Again when the window changes size.
+  var hintText = (document.getElementById("main") || document.body).getAttribute("data-scroll-hint");
+  function markScrollable() {
+    document.querySelectorAll(".table-scroll").forEach(function (wrapper) {
+      var wider = wrapper.scrollWidth > wrapper.clientWidth + 1;
+      wrapper.classList.toggle("is-scrollable", wider);
+      var hint = wrapper.previousElementSibling;
+      var hasHint = hint && hint.classList.contains("scroll-hint");
+      if (wider && !hasHint && hintText) {
+        hint = document.createElement("p");
+        hint.className = "scroll-hint";
+        hint.textContent = hintText;
+        wrapper.parentNode.insertBefore(hint, wrapper);
+      } else if (!wider && hasHint) {
+        hint.remove();
+      }
+    });
+  }
+  markScrollable();
+  var resizeTimer;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(markScrollable, 150);
+  });
 })();

@@ -29,10 +29,11 @@ from tests.personas import CLIENT_PASSWORD
 pytestmark = pytest.mark.django_db
 
 # The report page's queries for staff: cold (nothing cached) and warm (data and body from the cache); both
-# include the two that read the staff user's permissions (which actions the page offers).
-COLD, WARM = 12, 6
-# A client user's warm page: session, user, client, version and the membership (no staff permissions).
-CLIENT_WARM = 5
+# include the agency's branding for the layout's header (dashboard.context_processors) and the two that read
+# the staff user's permissions (which actions the page offers).
+COLD, WARM = 13, 7
+# A client user's warm page: session, user, client, version, branding and the membership (no permissions).
+CLIENT_WARM = 6
 
 
 def get(http, url: str):  # type: ignore[no-untyped-def]

@@ -313,7 +313,7 @@ def test_sync_health_per_account(account):
     assert health.key_expires_soon
     page = sync_page()
     assert [run.status for run in page.runs] == ["running", "failed", "success"]
-    assert page.runs[1].errors == ({"step": "sites", "message": "boom"},)
+    assert page.runs[1].errors == ({"step": "sites", "message": "boom", "step_label": "sites"},)
     assert page.any_running
     # "Sync now" waits for a run only while it holds the account's lease (a killed run's lease lapses).
     assert sync_target(account_id=account.pk) == (account, True)

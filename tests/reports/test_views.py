@@ -389,18 +389,19 @@ def _agency_with(sites: int):  # type: ignore[no-untyped-def]
 
 # Each page twice: cold (nothing cached: the first request after the data version changed) and warm (the
 # report data and the page's body come from the cache, dashboard.reports.cache). Both counts stay the same at 3 and
-# at 30 sites. "version" is dashboard.reports.cache.data_version(), one query on every report request.
+# at 30 sites. "version" is dashboard.reports.cache.data_version(), one query on every report request;
+# "branding" the agency's name and logo in the layout's header (dashboard.context_processors), one on every page.
 
 
 @pytest.mark.parametrize("sites", [3, 30])
 def test_overview_queries_do_not_grow_with_sites(client, staff_user, sites, django_assert_num_queries):
     _agency_with(sites)
     as_(client, staff_user)
-    # session, user, version, clients, sums, visits per day, disk, unmapped count, accounts, runs
-    with django_assert_num_queries(10):
+    # session, user, version, clients, sums, visits per day, disk, unmapped count, accounts, runs, branding
+    with django_assert_num_queries(11):
         cold = client.get("/")
-    # session, user, version, clients (names and site counts stay live), accounts, runs (sync health is live)
-    with django_assert_num_queries(6):
+    # session, user, version, clients (names and site counts stay live), accounts, runs (sync health is live), branding
+    with django_assert_num_queries(7):
         warm = client.get("/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -410,12 +411,12 @@ def test_overview_queries_do_not_grow_with_sites(client, staff_user, sites, djan
 def test_report_queries_do_not_grow_with_sites(client, staff_user, sites, django_assert_num_queries):
     scale = _agency_with(sites)[0]
     as_(client, staff_user)
-    # session, user, client, version, then the report's 6, and the staff user's permissions (user and group
-    # permissions: which actions the page offers)
-    with django_assert_num_queries(12):
+    # session, user, client, version, then the report's 6, branding, and the staff user's permissions (user
+    # and group permissions: which actions the page offers)
+    with django_assert_num_queries(13):
         cold = client.get(f"/clients/{scale.slug}/")
-    # session, user, client, version, the permissions
-    with django_assert_num_queries(6):
+    # session, user, client, version, branding, the permissions
+    with django_assert_num_queries(7):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -429,11 +430,11 @@ def test_report_queries_for_a_client_user(client, sites, django_assert_num_queri
     user = make_user("scaler", password=CLIENT_PASSWORD)
     make_member(user, scale)
     as_(client, user)
-    # session, user, client, membership, version, then the report's 6
-    with django_assert_num_queries(11):
+    # session, user, client, membership, version, then the report's 6, branding
+    with django_assert_num_queries(12):
         cold = client.get(f"/clients/{scale.slug}/")
-    # session, user, client, membership (the access check runs before any cache read), version
-    with django_assert_num_queries(5):
+    # session, user, client, membership (the access check runs before any cache read), version, branding
+    with django_assert_num_queries(6):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -444,11 +445,11 @@ def test_site_page_queries_do_not_grow_with_sites(client, staff_user, sites, dja
     scale = _agency_with(sites)[0]
     first = Client.objects.get(pk=scale.pk).site_assignments.first().site_id
     as_(client, staff_user)
-    # session, user, client, version, environments, labels, points, comparison sums and days
-    with django_assert_num_queries(9):
+    # session, user, client, version, environments, labels, points, comparison sums and days, branding
+    with django_assert_num_queries(10):
         cold = client.get(f"/clients/{scale.slug}/sites/{first}/")
-    # session, user, client, version
-    with django_assert_num_queries(4):
+    # session, user, client, version, branding
+    with django_assert_num_queries(5):
         warm = client.get(f"/clients/{scale.slug}/sites/{first}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from kinsta_sync.models import KinstaAccount, SyncRun
 
@@ -70,6 +71,44 @@ class AccountHealth:
         return self.api_key_expires_at - timezone.now() < timedelta(days=14)
 
 
+# The sync's own words in the staff's language (kinsta_sync keeps its English labels, for the admin and logs).
+# A value missing here shows as stored; Kinsta's messages (an error's text) always do.
+TRIGGER_LABELS = {
+    "manual": _("Command line"),
+    "schedule": pgettext_lazy("sync trigger", "Schedule"),
+    "admin": _("Sync now (staff)"),
+}
+STATUS_LABELS = {
+    "running": pgettext_lazy("sync status", "Running"),
+    "success": pgettext_lazy("sync status", "Success"),
+    "partial": pgettext_lazy("sync status", "Partial"),
+    "failed": pgettext_lazy("sync status", "Failed"),
+    "skipped": _("Skipped (another sync was running)"),
+}
+# Steps (and the resources a run counts).
+STEP_LABELS = {
+    "validate": pgettext_lazy("sync step", "API key"),
+    "regions": pgettext_lazy("sync step", "regions"),
+    "sites": pgettext_lazy("sync step", "sites"),
+    "environments": pgettext_lazy("sync step", "environments"),
+    "users": pgettext_lazy("sync step", "users"),
+    "activity": pgettext_lazy("sync step", "activity"),
+    "analytics": pgettext_lazy("sync step", "analytics"),
+}
+COUNT_LABELS = {
+    "created": pgettext_lazy("sync count", "created"),
+    "updated": pgettext_lazy("sync count", "updated"),
+    "unchanged": pgettext_lazy("sync count", "unchanged"),
+    "removed": pgettext_lazy("sync count", "removed"),
+    "skipped": pgettext_lazy("sync count", "skipped"),
+    "failed": pgettext_lazy("sync count", "failed"),
+}
+
+
+def _label(labels: dict[str, str], value: str) -> str:
+    return str(labels.get(value, value))
+
+
 def _lease_held(account: KinstaAccount) -> bool:
     return account.sync_lease_until is not None and account.sync_lease_until > timezone.now()
 
@@ -80,7 +119,7 @@ def _run_row(run: SyncRun, account_name: str, *, lease_held: bool = True) -> Syn
     next run closes it for good."""
     errors = run.errors if isinstance(run.errors, list) else []
     counts = run.counts if isinstance(run.counts, dict) else {}
-    status, status_label = run.status, run.get_status_display()
+    status, status_label = run.status, _label(STATUS_LABELS, run.status)
     if status == SyncRun.Status.RUNNING and not lease_held:
         status, status_label = SyncRun.Status.FAILED, gettext("Stopped (the process running it died)")
     return SyncRunRow(
@@ -88,17 +127,26 @@ def _run_row(run: SyncRun, account_name: str, *, lease_held: bool = True) -> Syn
         account_id=run.account_id,
         account_name=account_name,
         trigger=run.trigger,
-        trigger_label=run.get_trigger_display(),
+        trigger_label=_label(TRIGGER_LABELS, run.trigger),
         steps=tuple(str(s) for s in (run.steps or [])),
         started_at=run.started_at,
         finished_at=run.finished_at,
         status=status,
         status_label=status_label,
-        counts={str(k): v for k, v in counts.items() if isinstance(v, dict)},
+        counts={
+            _label(STEP_LABELS, str(k)): {_label(COUNT_LABELS, str(name)): n for name, n in v.items()}
+            for k, v in counts.items()
+            if isinstance(v, dict)
+        },
         requests=run.requests,
         throttled=run.throttled,
         retries=run.retries,
-        errors=tuple({k: str(v) for k, v in e.items()} for e in errors if isinstance(e, dict)),
+        # Each error as stored, plus "step_label" (the step in the staff's language) for the page.
+        errors=tuple(
+            {**{k: str(v) for k, v in e.items()}, "step_label": _label(STEP_LABELS, str(e.get("step", "")))}
+            for e in errors
+            if isinstance(e, dict)
+        ),
         current_step=run.current_step,
         progress_done=run.progress_done,
         progress_total=run.progress_total,
