@@ -1,0 +1,71 @@
+"""The PDF's charts and pages as a reader sees them: headings stay with what follows, legends whole, the
+last day on the axis. PDFs land in artifacts/pdf/ for people to look at (pdftoppm -png -r 60 ...)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from dashboard.exports.pdf import render_report_pdf
+from dashboard.reports.periods import Period, comparison_period
+from dashboard.reports.selectors import client_report
+from kinsta_sync.models import ActivityLogEntry
+from tests.factories import add_points, assign, make_account, make_client, make_site
+from tests.pdf_text import pdf_pages_text
+from tests.system_packages import CHROMIUM_PATH, require
+
+pytestmark = [pytest.mark.django_db, pytest.mark.needs("pango")]
+
+ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "artifacts" / "pdf"
+
+
+@pytest.fixture
+def agency(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.REPORTS_ROOT = tmp_path / "reports"
+    account = make_account()
+    client = make_client("Acme Corp", slug="acme", brand_color="#0a7d5a")
+    yesterday = date.today() - timedelta(days=1)
+    days = [yesterday - timedelta(days=d) for d in range(0, 800)]
+    sites = []
+    for index, name in enumerate(["Shop", "Blog", "Careers", "Docs"]):
+        site = make_site(account, name=f"s{index}", display_name=name, domains=[f"s{index}.example.com"])
+        add_points(site.live, metric="visits", days={d: (4 - index) * 900 + (d.toordinal() * 37 % 400) for d in days})
+        add_points(site.live, metric="bandwidth", days={d: (4 - index) * 2 * 10**9 + d.day * 10**7 for d in days})
+        add_points(site.live, metric="cdn_bandwidth", days={d: (4 - index) * 10**9 for d in days})
+        add_points(site.live, metric="disk_usage", days={d: (4 - index) * 10**9 + d.toordinal() * 10**5 for d in days})
+        for n in range(8):
+            ActivityLogEntry.objects.create(
+                account=account, kinsta_id=index * 100 + n + 1, site=site,
+                occurred_at=timezone.now() - timedelta(days=n + 1, hours=index), type="updatePlugin",
+                description=f"Updated plugin {n} on {name}", initiated_by_name="Agency",
+            )  # fmt: skip
+        sites.append(site)
+    assign(sites, client)
+    return client
+
+
+def render(client, days: int, name: str):  # type: ignore[no-untyped-def]
+    yesterday = date.today() - timedelta(days=1)
+    period = Period(yesterday - timedelta(days=days - 1), yesterday)
+    report = client_report(client=client, period=period, compare=comparison_period(period, "previous"))
+    pdf = render_report_pdf(client=client, report=report)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{name}.pdf").write_bytes(pdf.content)
+    return report, pdf
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("days", "language"), [(30, "en"), (90, "de"), (365, "en")])
+def test_pdf_pages_for_people_to_look_at(agency, settings, days, language):
+    require("chromium")
+    settings.CHROMIUM_PATH = CHROMIUM_PATH
+    agency.language = language
+    agency.save()
+    _report, pdf = render(agency, days, f"report-{days}d-{language}")
+    assert pdf.charts_drawn, pdf.chart_error
+    pages = pdf_pages_text(pdf.content)
+    assert len(pages) >= 2
