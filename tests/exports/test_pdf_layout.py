@@ -69,3 +69,34 @@ def test_pdf_pages_for_people_to_look_at(agency, settings, days, language):
     assert pdf.charts_drawn, pdf.chart_error
     pages = pdf_pages_text(pdf.content)
     assert len(pages) >= 2
+
+
+REPORT_TEMPLATES = [
+    "templates/reports/_report_header.html",
+    "templates/reports/_activity_table.html",
+    "templates/reports/_site_body.html",
+    "templates/reports/_site_table.html",
+    "templates/reports/_kpis.html",
+    "templates/delivery/share.html",
+    "templates/exports/pdf.html",
+]
+
+
+def test_report_site_share_and_pdf_templates_write_dates_one_way():
+    """DATE_FORMAT for days and DATETIME_FORMAT for moments; never the short numeric forms beside them."""
+    root = Path(__file__).resolve().parent.parent.parent
+    for name in REPORT_TEMPLATES:
+        text = (root / name).read_text()
+        assert "SHORT_DATE" not in text, name
+        assert "|date:'Y" not in text.replace("|date:'Y-m-d'", ""), name
+
+
+def test_the_pdf_writes_every_date_in_the_languages_date_format(agency, settings):
+    import re
+
+    settings.CHROMIUM_PATH = "/nonexistent/chromium"
+    _report, pdf = render(agency, 30, "report-30d-en-tables")
+    text = " ".join(pdf_pages_text(pdf.content))
+    assert not re.search(r"\b\d\d/\d\d/\d{4}\b", text)  # no 10/01/2026 beside "Oct. 1, 2026"
+    assert not re.search(r"\b\d{4}-\d\d-\d\d\b", text)
+    assert re.search(r"\b[A-Z][a-z]{2}\.? \d{1,2}, \d{4}, \d{1,2}:\d\d [ap]\.m\.", text)  # activity times
