@@ -100,3 +100,40 @@ def test_the_pdf_writes_every_date_in_the_languages_date_format(agency, settings
     assert not re.search(r"\b\d\d/\d\d/\d{4}\b", text)  # no 10/01/2026 beside "Oct. 1, 2026"
     assert not re.search(r"\b\d{4}-\d\d-\d\d\b", text)
     assert re.search(r"\b[A-Z][a-z]{2}\.? \d{1,2}, \d{4}, \d{1,2}:\d\d [ap]\.m\.", text)  # activity times
+
+
+def headings_alone(content: bytes, headings: dict[str, str]) -> list[str]:
+    """Headings printed on a page without the first line of what follows them."""
+    alone = []
+    for text in pdf_pages_text(content):
+        for heading, follower in headings.items():
+            if heading in text and follower not in text:
+                alone.append(heading)
+    return alone
+
+
+@pytest.mark.slow
+def test_headings_stay_with_what_follows_them(settings, tmp_path):
+    """However long the site table, "Work done" never ends a page with its table on the next."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CHROMIUM_PATH = "/nonexistent/chromium"
+    account = make_account()
+    client = make_client("Long tables", slug="long-tables")
+    yesterday = date.today() - timedelta(days=1)
+    period = Period(yesterday - timedelta(days=6), yesterday)
+    sites = []
+    found = []
+    for count in range(1, 26):
+        site = make_site(account, name=f"t{count}", display_name=f"Site {count}", domains=[f"t{count}.example.com"])
+        add_points(site.live, metric="visits", days={period.start + timedelta(days=d): 10 for d in range(7)})
+        ActivityLogEntry.objects.create(
+            account=account, kinsta_id=count, site=site, occurred_at=timezone.now() - timedelta(days=2),
+            type="updatePlugin", description=f"Updated on {count}", initiated_by_name="Agency",
+        )  # fmt: skip
+        sites.append(site)
+        assign([site], client)
+        report = client_report(client=client, period=period, compare=comparison_period(period, "previous"))
+        pdf = render_report_pdf(client=client, report=report)
+        found += [(count, h) for h in headings_alone(pdf.content, {"Work done": "Plugin updates",
+                                                                    "Latest entries": "RESULT"})]  # fmt: skip
+    assert found == []
