@@ -177,13 +177,12 @@ def x_values(days: Sequence[date]) -> list[str]:
 
 
 def _tick_indexes(n: int) -> list[int]:
-    """Up to MAX_DATE_TICKS evenly spread bucket indexes, the first and the last among them."""
+    """Up to MAX_DATE_TICKS bucket indexes a whole step apart, counted back from the last (which always
+    shows); the first label then often sits a little in, clear of the y axis' 0."""
     if n <= 0:
         return []
-    count = min(n, MAX_DATE_TICKS)
-    if count == 1:
-        return [0]
-    return sorted({round(i * (n - 1) / (count - 1)) for i in range(count)})
+    step = max(1, math.ceil((n - 1) / (MAX_DATE_TICKS - 1)))
+    return list(range(n - 1, -1, -step))[::-1]
 
 
 def date_axis(days: Sequence[date]) -> dict[str, Any]:
