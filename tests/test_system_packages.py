@@ -17,7 +17,9 @@ BROWSER = "tests/browser/test_dashboard_browser.py::test_the_site_page_draws_its
 
 
 def run_pytest(tmp_path: Path, *tests: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in ("REQUIRE_SYSTEM_PACKAGES", "PYTEST_ADDOPTS")}
+    # Its own throw-away SQLite database: the PostgreSQL test database (DATABASE_URL) is this run's.
+    dropped = ("REQUIRE_SYSTEM_PACKAGES", "PYTEST_ADDOPTS", "DATABASE_URL", "REDIS_URL")
+    environment = {k: v for k, v in os.environ.items() if k not in dropped}
     environment.update(env, SQLITE_TEST_NAME=str(tmp_path / "test.sqlite3"))
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:randomly", *tests],

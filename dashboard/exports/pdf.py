@@ -107,7 +107,7 @@ def trend_rows(report: ClientReport) -> list[TrendRow]:
 def _date_label(day: date) -> str:
     from django.utils import formats
 
-    return formats.date_format(day, "SHORT_DATE_FORMAT")
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def _month_label(day: date) -> str:

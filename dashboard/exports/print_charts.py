@@ -34,13 +34,15 @@ def print_figure(figure: dict[str, Any], *, language: str) -> dict[str, Any]:
     layout.update(width=CHART_WIDTH_PX, height=height)
     layout["font"] = {**layout.get("font", {}), "family": PRINT_FONTS, "size": 11}
     layout.pop("hovermode", None)
-    layout["margin"] = {"l": 56, "r": 12, "t": 40, "b": 30}
+    # Room on the right for half of the last date's label (the axis' range pads both ends too).
+    layout["margin"] = {"l": 64, "r": 24, "t": 40, "b": 30}
     layout["legend"] = {**layout.get("legend", {}), "font": {"size": 10}}
-    if language.startswith("de"):
-        # kaleido's plotly has English month names only; German readers get 3.10. instead of "03 Oct".
-        layout.setdefault("xaxis", {})["tickformat"] = "%-d.%-m."
+    # Dates are labelled in Python (chart_parts.date_axis) in the client's language: kaleido's plotly has
+    # English month names only, so nothing here depends on its locale.
+    del language
     for trace in fig["data"]:
-        if isinstance(trace.get("name"), str):
+        if isinstance(trace.get("name"), str) and trace.get("legendgroup") != "comparison":
+            # The comparison's name is our own dates and words, kept whole ("(compariso…" says nothing).
             # Names are plotly-escaped (chart_parts.plotly_text): cut the text, not an entity.
             trace["name"] = chart_parts.plotly_text_shortened(html.unescape(trace["name"]), LEGEND_NAME_CHARS)
         trace.pop("hovertemplate", None)

@@ -7,12 +7,16 @@ Text is translated with the active language, and numbers use its separators.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils import formats
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
+
+from kinsta_sync.figures import scale_bytes
 
 # Distinguishable for common colour-vision deficiencies (Okabe-Ito, then Tol's muted), all readable on white.
 PALETTE = (
@@ -71,28 +75,158 @@ def fit_legend(layout: dict[str, Any], traces: int) -> None:
     layout["height"] = PLOT_HEIGHT + 60 + LEGEND_ROW * max(1, traces)
 
 
-def x_values(days: Sequence[date]) -> list[str]:
-    return [day.isoformat() for day in days]
+# The short date of axes, hover and legends, per language ("Nov 1", "1. Nov."); pages and the PDF's text
+# use DATE_FORMAT. Django's format characters, so month names come from Django's translations.
+_CHART_DATE = {"de": "j. N"}
+_CHART_MONTH = {"de": "N Y"}
+# Periods of this many days and more are drawn per week, and per month (bars per week or month).
+WEEKLY_FROM_DAYS = 90
+MONTHLY_FROM_DAYS = 300
+# At most this many date labels under a chart (the first and the last day always among them).
+MAX_DATE_TICKS = 8
+
+
+def _language() -> str:
+    return (get_language() or "en").split("-")[0]
 
 
 def short_date(day: date) -> str:
-    return formats.date_format(day, "SHORT_DATE_FORMAT")
+    """A day as the charts write it: "Nov 1" in English, "1. Nov." in German."""
+    return formats.date_format(day, _CHART_DATE.get(_language(), "M j"))
 
 
-def base_layout(*, title: str, y_title: str, bytes_axis: bool = False, stacked: bool = False) -> dict[str, Any]:
+def short_month(day: date) -> str:
+    return formats.date_format(day, _CHART_MONTH.get(_language(), "M Y"))
+
+
+def date_range(first: date, last: date) -> str:
+    return short_date(first) if first == last else f"{short_date(first)} \u2013 {short_date(last)}"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """The days one bar or point of a chart stands for: a day, a week (Monday to Sunday) or a month,
+    cut to the period."""
+
+    first: date
+    last: date
+    start: int  # index of `first` in the period's days
+    stop: int  # index after `last`
+
+    def whole(self, kind: str) -> bool:
+        """Whether the bucket has all its days (a period's first and last week or month may not)."""
+        if kind == "week":
+            return (self.last - self.first).days == 6
+        if kind == "month":
+            return self.first.day == 1 and (self.last + timedelta(days=1)).day == 1
+        return True
+
+
+def grain(days: Sequence[date]) -> str:
+    """ "day", "week" (90 days and more) or "month" (300 days and more, e.g. 12 months)."""
+    if len(days) >= MONTHLY_FROM_DAYS:
+        return "month"
+    if len(days) >= WEEKLY_FROM_DAYS:
+        return "week"
+    return "day"
+
+
+def buckets(days: Sequence[date]) -> list[Bucket]:
+    kind = grain(days)
+    out: list[Bucket] = []
+    for i, day in enumerate(days):
+        if out and _key(out[-1].first, kind, out[-1].start) == _key(day, kind, i):
+            out[-1] = Bucket(out[-1].first, day, out[-1].start, i + 1)
+        else:
+            out.append(Bucket(day, day, i, i + 1))
+    return out
+
+
+def _key(day: date, kind: str, index: int) -> tuple[int, ...]:
+    if kind == "week":
+        return tuple(day.isocalendar()[:2])
+    if kind == "month":
+        return (day.year, day.month)
+    return (index,)
+
+
+def bucket_label(bucket: Bucket, kind: str) -> str:
+    """How hover and the comparison name a bar: "Nov 1", "Nov 3 - Nov 9" (an en dash), "November 2026"."""
+    if kind == "month" and bucket.whole(kind):
+        return formats.date_format(bucket.first, "YEAR_MONTH_FORMAT")
+    return date_range(bucket.first, bucket.last)
+
+
+def group(values: Sequence[int | None], parts: Sequence[Bucket], *, gauge: bool = False) -> Series:
+    """A daily series per bucket: summed, or for a gauge (disk usage) the bucket's latest reading. A bucket
+    without any data is None (a gap), never zero."""
+    out: list[int | None] = []
+    for part in parts:
+        present = [v for v in values[part.start : part.stop] if v is not None]
+        if not present:
+            out.append(None)
+        else:
+            out.append(present[-1] if gauge else sum(present))
+    return tuple(out)
+
+
+def x_values(days: Sequence[date]) -> list[str]:
+    """The x categories of a chart over these days: one per bucket, named as hover shows them."""
+    kind = grain(days)
+    return [bucket_label(part, kind) for part in buckets(days)]
+
+
+def _tick_indexes(n: int) -> list[int]:
+    """Up to MAX_DATE_TICKS bucket indexes a whole step apart, counted back from the last (which always
+    shows); the first label then often sits a little in, clear of the y axis' 0."""
+    if n <= 0:
+        return []
+    step = max(1, math.ceil((n - 1) / (MAX_DATE_TICKS - 1)))
+    return list(range(n - 1, -1, -step))[::-1]
+
+
+def date_axis(days: Sequence[date]) -> dict[str, Any]:
+    """The x axis: one category per bucket, labelled in the language's short form in Python (so the page and
+    the PDF, whose Chromium has English month names only, write dates alike). The first and last labels sit
+    clear of the y axis and the right edge."""
+    kind = grain(days)
+    parts = buckets(days)
+    n = len(parts)
+    ticks = _tick_indexes(n)
+    if kind == "month":
+        text = [short_month(parts[i].first) for i in ticks]
+    else:
+        text = [short_date(parts[i].first) for i in ticks]
+    # Room for half a label on each side: about 3.5 % of the width, at least half a bar.
+    pad = max(0.5, n * 0.035)
+    return {
+        "type": "category",
+        "tickmode": "array",
+        "tickvals": [bucket_label(parts[i], kind) for i in ticks],
+        "ticktext": text,
+        "tickangle": 0,
+        "range": [-pad, n - 1 + pad],
+        "fixedrange": True,
+        "automargin": True,
+    }
+
+
+def base_layout(
+    *, title: str, y_title: str, days: Sequence[date] = (), bytes_axis: bool = False, stacked: bool = False
+) -> dict[str, Any]:
     layout: dict[str, Any] = {
         "title": {"text": plotly_text(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
         "separators": _separators(),
-        "margin": {"l": 56, "r": 16, "t": 48, "b": 40},
+        "margin": {"l": 64, "r": 24, "t": 48, "b": 40},
         "height": PLOT_HEIGHT + 60 + LEGEND_ROW * 2,
         "hovermode": "x unified",
-        "legend": {"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0},
-        "xaxis": {"type": "date", "tickformat": "%d %b", "hoverformat": "%x", "fixedrange": True},
+        "legend": {"orientation": "h", "y": -0.15, "yanchor": "top", "x": 0, "traceorder": "normal"},
+        "xaxis": date_axis(days),
         "yaxis": {
             "title": {"text": plotly_text(y_title)},
             "rangemode": "tozero",
             "fixedrange": True,
-            "tickformat": "~s",
+            "tickformat": ",d",
         },
         "plot_bgcolor": "#ffffff",
         "paper_bgcolor": "#ffffff",
@@ -101,11 +235,48 @@ def base_layout(*, title: str, y_title: str, bytes_axis: bool = False, stacked: 
         "annotations": [],
     }
     if bytes_axis:
-        layout["yaxis"]["ticksuffix"] = "B"
+        layout["yaxis"].pop("tickformat")
+        layout["yaxis"]["bytes"] = True  # replaced by byte_ticks() once the data is known
     if stacked:
         layout["barmode"] = "stack"
         layout["bargap"] = 0.15
     return layout
+
+
+_BYTE_UNITS = ((10**12, "TB"), (10**9, "GB"), (10**6, "MB"), (10**3, "kB"), (1, "B"))
+
+
+def format_bytes(value: float, decimals: int | None = None) -> str:
+    """Decimal units with a space and the language's separators, as on the cards ("243 GB", "22,7 GB")."""
+    size, default_decimals, unit = scale_bytes(int(value))
+    places = default_decimals if decimals is None else decimals
+    return f"{formats.number_format(size, places, use_l10n=True, force_grouping=True)} {unit}"
+
+
+def byte_ticks(layout: dict[str, Any], data: Sequence[dict[str, Any]]) -> None:
+    """Byte axes tick in the cards' units ("0 GB", "10 GB", "20 GB"): plotly's d3 formats write "10GB" or
+    "10G", so the ticks are computed here from the data's range."""
+    axis = layout["yaxis"]
+    if not axis.pop("bytes", False):
+        return
+    top = max((v for trace in data for v in trace.get("y", []) if v is not None), default=0)
+    if top <= 0:
+        return
+    raw = top / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    count = math.ceil(top / step)
+    values = [i * step for i in range(count + 1)]
+    scale, unit = next((s, u) for s, u in _BYTE_UNITS if values[-1] >= s)
+    decimals = 0
+    while decimals < 3 and abs(round(step / scale, decimals) - step / scale) > 1e-9:
+        decimals += 1
+    axis["tickmode"] = "array"
+    axis["tickvals"] = values
+    axis["ticktext"] = [
+        f"{formats.number_format(v / scale, decimals, use_l10n=True, force_grouping=True)} {unit}" for v in values
+    ]
+    axis["range"] = [0, values[-1] * 1.02]
 
 
 def sum_series(columns: Sequence[Series], n: int) -> Series:
@@ -133,7 +304,8 @@ def _no_data_runs(values: Series) -> list[tuple[int, int]]:
 
 
 def mark_gaps(layout: dict[str, Any], days: Sequence[date], total: Series) -> None:
-    """Shade the days on which nothing has data, and say "no data" there (not a drop to zero)."""
+    """Shade the bars (days, weeks or months) in which nothing has data, and say "no data" there (not a
+    drop to zero). `total` is per bucket (`group()`)."""
     if not days:
         return
     if all(value is None for value in total):
@@ -141,15 +313,13 @@ def mark_gaps(layout: dict[str, Any], days: Sequence[date], total: Series) -> No
         return
     runs = _no_data_runs(total)
     for first, last in runs:
-        x0 = datetime.combine(days[first], time.min) - timedelta(hours=12)
-        x1 = datetime.combine(days[last], time.min) + timedelta(hours=12)
         layout["shapes"].append(
             {
                 "type": "rect",
                 "xref": "x",
                 "yref": "paper",
-                "x0": x0.isoformat(sep=" "),
-                "x1": x1.isoformat(sep=" "),
+                "x0": first - 0.5,
+                "x1": last + 0.5,
                 "y0": 0,
                 "y1": 1,
                 "fillcolor": NO_DATA_FILL,
@@ -159,10 +329,9 @@ def mark_gaps(layout: dict[str, Any], days: Sequence[date], total: Series) -> No
         )
     # Label the longest runs only; a label on every one-day gap of a year would be noise.
     for first, last in sorted(runs, key=lambda r: r[1] - r[0], reverse=True)[:3]:
-        middle = datetime.combine(days[first], time.min) + (days[last] - days[first]) / 2
         layout["annotations"].append(
             {
-                "x": middle.isoformat(sep=" "),
+                "x": (first + last) / 2,
                 "xref": "x",
                 "y": 1,
                 "yref": "paper",
@@ -201,26 +370,61 @@ def top_and_rest(
     return [(name, values) for name, values, _ in top], (len(rest), sum_series([v for _, v, _ in rest], n))
 
 
-def bar(name: str, days: Sequence[date], values: Series, color: str) -> dict[str, Any]:
-    return {
+def _hover_values(values: Series, bytes_: bool) -> list[str] | None:
+    return [format_bytes(v) if v is not None else "" for v in values] if bytes_ else None
+
+
+def bar(
+    name: str, days: Sequence[date], values: Series, color: str, *, legendrank: int | None = None
+) -> dict[str, Any]:
+    """Bars of a daily series, one per bucket (summed over weeks or months on long periods)."""
+    trace: dict[str, Any] = {
         "type": "bar",
         "name": legend_name(name),
         "x": x_values(days),
-        "y": list(values),
+        "y": list(group(values, buckets(days))),
         "marker": {"color": color},
         "hovertemplate": "%{y:,}<extra>%{fullData.name}</extra>",
     }
+    kind = grain(days)
+    parts = buckets(days)
+    if not all(part.whole(kind) for part in parts):
+        # A week or month cut by the period's start or end is drawn lighter: its bar is shorter for fewer
+        # days, not for fewer visits (hover names its days).
+        trace["marker"]["opacity"] = [1.0 if part.whole(kind) else 0.45 for part in parts]
+    if legendrank is not None:
+        trace["legendrank"] = legendrank
+    return trace
 
 
-def line(name: str, days: Sequence[date], values: Series, color: str, *, bytes_: bool = False) -> dict[str, Any]:
-    return {
+def line(
+    name: str,
+    days: Sequence[date],
+    values: Series,
+    color: str,
+    *,
+    bytes_: bool = False,
+    gauge: bool = False,
+    legendrank: int | None = None,
+) -> dict[str, Any]:
+    """A line of a daily series, one point per bucket (a gauge such as disk usage: the bucket's latest
+    reading). Byte values hover in the cards' units."""
+    grouped = group(values, buckets(days), gauge=gauge)
+    trace: dict[str, Any] = {
         "type": "scatter",
-        "mode": "lines+markers" if len(days) <= 31 else "lines",
+        "mode": "lines+markers" if len(grouped) <= 31 else "lines",
         "name": legend_name(name),
         "x": x_values(days),
-        "y": list(values),
+        "y": list(grouped),
         "connectgaps": False,
         "line": {"color": color, "width": 2},
         "marker": {"size": 4},
-        "hovertemplate": ("%{y:.3s}B" if bytes_ else "%{y:,}") + "<extra>%{fullData.name}</extra>",
+        "hovertemplate": "%{y:,}<extra>%{fullData.name}</extra>",
     }
+    hover = _hover_values(grouped, bytes_)
+    if hover is not None:
+        trace["customdata"] = hover
+        trace["hovertemplate"] = "%{customdata}<extra>%{fullData.name}</extra>"
+    if legendrank is not None:
+        trace["legendrank"] = legendrank
+    return trace

@@ -26,7 +26,13 @@ from dashboard.reports.chart_parts import (
     PALETTE,
     bar,
     base_layout,
+    buckets,
+    byte_ticks,
+    date_range,
     fit_legend,
+    format_bytes,
+    grain,
+    group,
     line,
     mark_gaps,
     plotly_text,
@@ -46,39 +52,81 @@ from dashboard.reports.selectors import (
 )
 
 
+def _site_order(report: Analytics) -> dict[int, int]:
+    """Each of the client's sites' place by name (then Kinsta id): the same in every period, chart and page,
+    whatever this period's figures are (a site keeps its colour and its place in the legends)."""
+    ranked = sorted(report.sites, key=lambda site: (site.display_name.casefold(), site.kinsta_id))
+    return {site.id: i for i, site in enumerate(ranked)}
+
+
 def _site_colors(report: Analytics) -> dict[int, str]:
-    """One colour per live site, the same in every chart: by visits, biggest first."""
-    ranked = sorted(
-        (site for site in report.sites if site.live is not None),
-        key=lambda site: (-(site.live.totals.visits or 0), site.display_name),  # type: ignore[union-attr]
-    )
-    return {site.id: PALETTE[i % len(PALETTE)] for i, site in enumerate(ranked)}
+    """One colour per site, from its place by name (`_site_order`), the same in every chart and period."""
+    return {site_id: PALETTE[i % len(PALETTE)] for site_id, i in _site_order(report).items()}
 
 
-def _comparison_line(report: Analytics, metric: str, *, bytes_: bool = False) -> dict[str, Any] | None:
-    """The comparison period's daily live total, drawn over the current days (day 1 over day 1)."""
+# Chart titles per grain (dashboard.reports.chart_parts.grain): long periods are drawn per week or month.
+def _title(kind: str, grain_: str) -> str:
+    titles = {
+        ("visits", "day"): gettext("Visits per day (live sites)"),
+        ("visits", "week"): gettext("Visits per week (live sites)"),
+        ("visits", "month"): gettext("Visits per month (live sites)"),
+        ("bandwidth", "day"): gettext("Bandwidth per day (live sites)"),
+        ("bandwidth", "week"): gettext("Bandwidth per week (live sites)"),
+        ("bandwidth", "month"): gettext("Bandwidth per month (live sites)"),
+        ("site-visits", "day"): gettext("Visits per day"),
+        ("site-visits", "week"): gettext("Visits per week"),
+        ("site-visits", "month"): gettext("Visits per month"),
+    }
+    return titles[(kind, grain_)]
+
+
+def _comparison_line(
+    report: Analytics,
+    metric: str,
+    *,
+    label: str = "",
+    color: str = COMPARE_COLOR,
+    bytes_: bool = False,
+    gauge: bool = False,
+) -> dict[str, Any] | None:
+    """The comparison period's live total, drawn over the current period (day 1 over day 1), grouped into
+    the same weeks or months as the chart."""
     compare = report.compare_period
     values = report.compare_live_daily.get(metric)
     if compare is None or values is None or all(v is None for v in values):
         return None
     n = len(report.days)
-    aligned = list(values[:n]) + [None] * max(0, n - len(values))
-    labels = [short_date(day) for day in report.compare_days[:n]] + [""] * max(0, n - len(values))
-    name = plotly_text(gettext("%(start)s to %(end)s (comparison)")) % {
+    aligned = tuple(values[:n]) + (None,) * max(0, n - len(values))
+    parts = buckets(report.days)
+    grouped = group(aligned, parts, gauge=gauge)
+    labels = []
+    for part in parts:
+        days = report.compare_days[part.start : min(part.stop, len(report.compare_days))]
+        labels.append(date_range(days[0], days[-1]) if days else "")
+    period = plotly_text(gettext("%(start)s to %(end)s (comparison)")) % {
         "start": short_date(compare.start),
         "end": short_date(compare.end),
     }
-    value = "%{y:.3s}B" if bytes_ else "%{y:,}"
+    name = f"{plotly_text(label)}, {period}" if label else period
+    if bytes_:
+        customdata = [[text, format_bytes(v) if v is not None else ""] for text, v in zip(labels, grouped, strict=True)]
+        value = "%{customdata[1]}"
+    else:
+        customdata = [[text, ""] for text in labels]
+        value = "%{y:,}"
     return {
         "type": "scatter",
         "mode": "lines",
         "name": name,
+        # The comparison's name is ours (dates), never cut in a legend (dashboard.exports.print_charts).
+        "legendgroup": "comparison",
+        "legendrank": 2000,
         "x": x_values(report.days),
-        "y": aligned,
-        "customdata": labels,
+        "y": list(grouped),
+        "customdata": customdata,
         "connectgaps": False,
-        "line": {"color": COMPARE_COLOR, "width": 2, "dash": "dash"},
-        "hovertemplate": value + " (%{customdata})<extra>" + gettext("comparison") + "</extra>",
+        "line": {"color": color, "width": 2, "dash": "dash"},
+        "hovertemplate": value + " (%{customdata[0]})<extra>" + plotly_text(gettext("comparison")) + "</extra>",
     }
 
 
@@ -86,62 +134,90 @@ def _comparison_line(report: Analytics, metric: str, *, bytes_: bool = False) ->
 
 
 def visits_by_site(report: Analytics) -> dict[str, Any]:
-    """Visits per day of the live sites, stacked by site, with the comparison period's total as a line."""
+    """Visits of the live sites, stacked by site, with the comparison period's total as a line."""
     n = len(report.days)
     colors = _site_colors(report)
+    order = _site_order(report)
     named = [
-        (site.display_name, site.live.daily[VISITS], site.live.totals.visits or 0, colors[site.id])
+        (site.display_name, site.live.daily[VISITS], site.live.totals.visits or 0, site.id)
         for site in report.sites
         if site.live is not None
     ]
     top, rest = top_and_rest([(name, values, weight) for name, values, weight, _ in named], n)
-    color_of = {name: color for name, _, _, color in named}
-    layout = base_layout(title=gettext("Visits per day (live sites)"), y_title=gettext("Visits"), stacked=True)
-    data = [bar(name, report.days, values, color_of[name]) for name, values in top]
+    id_of = {name: site_id for name, _, _, site_id in named}
+    layout = base_layout(
+        title=_title("visits", grain(report.days)), y_title=gettext("Visits"), days=report.days, stacked=True
+    )
+    # The legend lists the sites by name (their place in every period), whatever their visits.
+    top = sorted(top, key=lambda item: order[id_of[item[0]]])
+    data = [bar(name, report.days, values, colors[id_of[name]], legendrank=order[id_of[name]]) for name, values in top]
     if rest is not None:
         count, values = rest
         label = ngettext("%(count)d other site", "%(count)d other sites", count) % {"count": count}
-        data.append(bar(label, report.days, values, OTHERS_COLOR))
+        data.append(bar(label, report.days, values, OTHERS_COLOR, legendrank=1000))
     comparison = _comparison_line(report, VISITS)
     if comparison is not None:
         data.append(comparison)
     fit_legend(layout, len(data))
-    mark_gaps(layout, report.days, report.live_daily[VISITS])
+    mark_gaps(layout, report.days, group(report.live_daily[VISITS], buckets(report.days)))
     return {"data": data, "layout": layout}
 
 
 def bandwidth(report: Analytics) -> dict[str, Any]:
-    """Bandwidth and CDN bandwidth per day, summed over live sites."""
-    layout = base_layout(title=gettext("Bandwidth per day (live sites)"), y_title=gettext("Bytes"), bytes_axis=True)
+    """Bandwidth and CDN bandwidth, summed over live sites, with the comparison period's as dashed lines."""
+    layout = base_layout(
+        title=_title("bandwidth", grain(report.days)), y_title=gettext("Bandwidth"), days=report.days, bytes_axis=True
+    )
     data = [
         line(gettext("Bandwidth"), report.days, report.live_daily[BANDWIDTH], PALETTE[0], bytes_=True),
         line(gettext("CDN bandwidth"), report.days, report.live_daily[CDN_BANDWIDTH], PALETTE[1], bytes_=True),
     ]
+    for metric, label, color in ((BANDWIDTH, gettext("Bandwidth"), PALETTE[0]),
+                                 (CDN_BANDWIDTH, gettext("CDN bandwidth"), PALETTE[1])):  # fmt: skip
+        comparison = _comparison_line(report, metric, label=label, color=color, bytes_=True)
+        if comparison is not None:
+            data.append(comparison)
+    fit_legend(layout, len(data))
     both = sum_series([report.live_daily[BANDWIDTH], report.live_daily[CDN_BANDWIDTH]], len(report.days))
-    mark_gaps(layout, report.days, both)
+    mark_gaps(layout, report.days, group(both, buckets(report.days)))
+    byte_ticks(layout, data)
     return {"data": data, "layout": layout}
 
 
 def disk_by_site(report: Analytics) -> dict[str, Any]:
-    """Disk usage of each live site over time (a gauge: one line per site, never stacked or summed)."""
+    """Disk usage of each live site over time (a gauge: one line per site, never stacked), and with a
+    comparison, the live sites' total then and now."""
     colors = _site_colors(report)
+    order = _site_order(report)
     named = [
-        (site.display_name, site.live.daily[DISK_USAGE], site.live.totals.disk_usage or 0, colors[site.id])
+        (site.display_name, site.live.daily[DISK_USAGE], site.live.totals.disk_usage or 0, site.id)
         for site in report.sites
         if site.live is not None
     ]
     ranked = sorted(named, key=lambda item: item[2], reverse=True)
-    shown = ranked[: MAX_SERIES + 1]
+    shown = sorted(ranked[: MAX_SERIES + 1], key=lambda item: order[item[3]])
     title = gettext("Disk usage per site")
     if len(ranked) > len(shown):
         title = gettext("Disk usage: the %(shown)d largest of %(total)d sites") % {
             "shown": len(shown),
             "total": len(ranked),
         }
-    layout = base_layout(title=title, y_title=gettext("Bytes"), bytes_axis=True)
-    data = [line(name, report.days, values, color, bytes_=True) for name, values, _, color in shown]
+    layout = base_layout(title=title, y_title=gettext("Disk usage"), days=report.days, bytes_axis=True)
+    data = [
+        line(name, report.days, values, colors[site_id], bytes_=True, gauge=True, legendrank=order[site_id])
+        for name, values, _, site_id in shown
+    ]
+    comparison = _comparison_line(report, DISK_USAGE, bytes_=True, gauge=True)
+    if comparison is not None:
+        if len(shown) > 1:
+            total = line(gettext("All live sites"), report.days, report.live_daily[DISK_USAGE], COMPARE_COLOR,
+                         bytes_=True, gauge=True, legendrank=1500)  # fmt: skip
+            data.append(total)
+            comparison["name"] = f"{plotly_text(gettext('All live sites'))}, {comparison['name']}"
+        data.append(comparison)
     fit_legend(layout, len(data))
-    mark_gaps(layout, report.days, report.live_daily[DISK_USAGE])
+    mark_gaps(layout, report.days, group(report.live_daily[DISK_USAGE], buckets(report.days), gauge=True))
+    byte_ticks(layout, data)
     return {"data": data, "layout": layout}
 
 
@@ -170,7 +246,8 @@ def site_charts(report: SiteReport) -> list[dict[str, Any]]:
     """A site's charts: visits per environment (live bars, staging lines), bandwidth, disk per environment."""
     site = report.site
     days = report.days
-    visits_layout = base_layout(title=gettext("Visits per day"), y_title=gettext("Visits"))
+    parts = buckets(days)
+    visits_layout = base_layout(title=_title("site-visits", grain(days)), y_title=gettext("Visits"), days=days)
     visits_data = []
     for i, env in enumerate(site.environments):
         color = PALETTE[i % len(PALETTE)]
@@ -181,14 +258,24 @@ def site_charts(report: SiteReport) -> list[dict[str, Any]]:
     comparison = _comparison_line(report, VISITS)
     if comparison is not None:
         visits_data.append(comparison)
-    mark_gaps(visits_layout, days, sum_series([env.daily[VISITS] for env in site.environments], len(days)))
+    fit_legend(visits_layout, len(visits_data))
+    visits_total = sum_series([env.daily[VISITS] for env in site.environments], len(days))
+    mark_gaps(visits_layout, days, group(visits_total, parts))
 
-    disk_layout = base_layout(title=gettext("Disk usage per environment"), y_title=gettext("Bytes"), bytes_axis=True)
+    disk_layout = base_layout(
+        title=gettext("Disk usage per environment"), y_title=gettext("Disk usage"), days=days, bytes_axis=True
+    )
     disk_data = [
-        line(_env_name(env), days, env.daily[DISK_USAGE], PALETTE[i % len(PALETTE)], bytes_=True)
+        line(_env_name(env), days, env.daily[DISK_USAGE], PALETTE[i % len(PALETTE)], bytes_=True, gauge=True)
         for i, env in enumerate(site.environments)
     ]
-    mark_gaps(disk_layout, days, sum_series([env.daily[DISK_USAGE] for env in site.environments], len(days)))
+    comparison = _comparison_line(report, DISK_USAGE, label=gettext("Live"), bytes_=True, gauge=True)
+    if comparison is not None:
+        disk_data.append(comparison)
+    fit_legend(disk_layout, len(disk_data))
+    disk_total = sum_series([env.daily[DISK_USAGE] for env in site.environments], len(days))
+    mark_gaps(disk_layout, days, group(disk_total, parts, gauge=True))
+    byte_ticks(disk_layout, disk_data)
     return [
         _chart("chart-visits", {"data": visits_data, "layout": visits_layout}),
         _chart("chart-bandwidth", bandwidth(report)),

@@ -105,3 +105,23 @@ def test_lightened_charts_draw_the_same_as_chromiums(hostile, settings):
         assert svg_drawing(light) == svg_drawing(svg)
     stacked = svgs[0]
     assert len(svg_nodes(lighten_svg(stacked))) < len(svg_nodes(stacked)) / 2
+
+
+def test_print_figures_keep_the_comparisons_name_whole_and_label_the_last_day():
+    long_name = "Shop " + "x" * 80
+    figure = {
+        "data": [
+            {"type": "bar", "name": long_name, "x": ["Nov 1", "Nov 2"], "y": [1, 2]},
+            {"type": "scatter", "name": "Bandwidth, Oct 1 to Oct 31 (comparison)", "legendgroup": "comparison",
+             "x": ["Nov 1", "Nov 2"], "y": [1, 2]},
+        ],
+        "layout": {"xaxis": {"tickvals": ["Nov 1", "Nov 2"], "ticktext": ["Nov 1", "Nov 2"], "range": [-0.5, 1.5]}},
+    }  # fmt: skip
+    printed = print_figure(figure, language="de")
+    names = [trace["name"] for trace in printed["data"]]
+    assert names[0].endswith("…") and len(names[0]) <= 36
+    assert names[1] == "Bandwidth, Oct 1 to Oct 31 (comparison)"  # not "(compariso…"
+    # Ticks are the figure's own (in the client's language), the last day among them; no d3 date format.
+    assert printed["layout"]["xaxis"]["ticktext"][-1] == "Nov 2"
+    assert "tickformat" not in printed["layout"]["xaxis"]
+    assert printed["layout"]["margin"]["r"] >= 20

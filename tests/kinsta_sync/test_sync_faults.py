@@ -219,7 +219,8 @@ def kill_a_sync_process_mid_analytics(fake_app, **env_overrides: str) -> None:
         [sys.executable, "manage.py", "kinsta_sync"], cwd=root, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
+    # Generous: on a loaded machine the process takes a while to start; the loop ends as soon as it is mid-run.
+    deadline = time.monotonic() + 90
     while not AnalyticsPoint.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     process.send_signal(signal.SIGKILL)

@@ -243,3 +243,18 @@ def test_the_length_note_names_two_months_and_counts_other_periods():
     )
     week = preset_period("7d", today=date(2026, 3, 1))
     assert length_note(week, comparison_period(week, "previous")) == ""
+
+
+def test_only_visits_changes_are_green_or_red_disk_and_bandwidth_are_neutral():
+    from django.utils import translation
+
+    from dashboard.reports.templatetags.reports import change
+
+    with translation.override("en"):
+        assert 'class="change up"' in change(0.2)  # visits, the default
+        assert 'class="change down"' in change(-0.2, metric="visits")
+        for metric in ("bandwidth", "cdn_bandwidth", "disk_usage"):
+            grew, fell = change(0.2, metric=metric), change(-0.2, plain=True, metric=metric)
+            assert 'class="change neutral"' in grew and "▲" in grew and "up" in grew
+            assert fell == '<span class="change neutral">▼ \u221220.0%</span>'
+        assert 'class="change flat"' in change(0.0, metric="disk_usage")

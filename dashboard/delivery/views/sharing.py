@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
@@ -64,7 +64,7 @@ def share_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     )  # fmt: skip
     url = request.build_absolute_uri(sharing.share_path(link))
     messages.success(request, _("Share link created (valid until %(day)s): %(url)s") % {
-        "day": timezone.localtime(link.expires_at).strftime("%Y-%m-%d %H:%M"), "url": url,
+        "day": formats.date_format(timezone.localtime(link.expires_at), "DATETIME_FORMAT"), "url": url,
     })  # fmt: skip
     return redirect(reports_url(client))
 

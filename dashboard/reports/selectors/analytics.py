@@ -99,7 +99,7 @@ class Analytics:
     staging_previous: Totals | None
     # metric -> per day, summed over live environments (None on days where none has data).
     live_daily: dict[str, tuple[int | None, ...]]
-    # The comparison period's live visits per day, one value per day of compare_days ({} without one).
+    # The comparison period's live totals per metric and day, one value per day of compare_days ({} without one).
     compare_live_daily: dict[str, tuple[int | None, ...]]
 
     def kpi(self, metric: str) -> Kpi:
@@ -161,7 +161,7 @@ def _analytics(
     1. per environment and summed metric: the period's sum and the comparison's sum
        (`kinsta_sync.figures.environment_sums`, as the admin's; the latest disk readings come with the
        environments);
-    2. the comparison period's live visits per day (the line over the visits chart);
+    2. the comparison period's live totals per metric and day (the dashed lines over the charts);
     3. every point of the period of the live environments (and the staging ones with `staging_daily`):
        the per-site charts, the days with data, and summed in Python, the live totals per day.
 
@@ -180,19 +180,19 @@ def _analytics(
     compare_days: tuple[date, ...] = tuple(compare.iter_days()) if compare is not None else ()
 
     totals = environment_sums(points, period, compare) if environments else {}
-    compare_visits: list[int | None] = [None] * len(compare_days)
+    compare_live: dict[str, list[int | None]] = {m: [None] * len(compare_days) for m in METRICS}
     per_env: dict[int, dict[str, list[int | None]]] = {env_id: {m: [None] * n for m in METRICS} for env_id in daily_ids}
     if compare is not None and live_ids:
-        for day, total in (
+        for metric, day, total in (
             AnalyticsPoint.objects.filter(
-                points, environment__is_live=True, metric=VISITS, day__gte=compare.start, day__lte=compare.end
+                points, environment__is_live=True, metric__in=METRICS, day__gte=compare.start, day__lte=compare.end
             )
             .order_by()
-            .values("day")
+            .values("metric", "day")
             .annotate(total=Sum("value"))
-            .values_list("day", "total")
+            .values_list("metric", "day", "total")
         ):
-            compare_visits[(day - compare.start).days] = total
+            compare_live[metric][(day - compare.start).days] = total
     if daily_ids:
         for env_id, metric, day, value in (
             AnalyticsPoint.objects.filter(daily_points, in_period, metric__in=METRICS)
@@ -213,7 +213,7 @@ def _analytics(
         "totals": totals,
         "live_daily": {m: tuple(v) for m, v in live_daily.items()},
         "compare_days": compare_days,
-        "compare_live_daily": {VISITS: tuple(compare_visits)} if compare is not None else {},
+        "compare_live_daily": {m: tuple(v) for m, v in compare_live.items()} if compare is not None else {},
         "per_env": per_env,
     }
 

@@ -95,11 +95,18 @@ def metric(value: int | None, kind: str = "count", *, plain: bool = False) -> Sa
     return mark_safe(format_count(value, locale))  # noqa: S308 - digits and separators only
 
 
+# Changes of these metrics are good or bad news (green up, red down); the others (bandwidth, disk usage) are
+# neither: more disk is growth, less bandwidth may be a cache doing its work. Those are shown in neutral ink.
+JUDGED_METRICS = frozenset({"visits"})
+
+
 @register.simple_tag
-def change(ratio: float | None, *, compared: bool = True, plain: bool = False) -> SafeString:
+def change(ratio: float | None, *, compared: bool = True, plain: bool = False, metric: str = "visits") -> SafeString:
     """A change badge: arrow, signed percentage and a screen-reader word; "—" without a comparison.
 
-    `plain` (the PDF): one element with the arrow and the percentage, no hover title or screen-reader word.
+    Green and red (classes `up`, `down`) only for the metrics in JUDGED_METRICS; other changes get the class
+    `neutral`, with the same arrow. `plain` (the PDF): one element with the arrow and the percentage, no
+    hover title or screen-reader word.
     """
     if not compared:
         return mark_safe("")
@@ -114,6 +121,8 @@ def change(ratio: float | None, *, compared: bool = True, plain: bool = False) -
         direction, arrow, word = "up", "▲", gettext("up")
     else:
         direction, arrow, word = "down", "▼", gettext("down")
+    if metric not in JUDGED_METRICS and direction != "flat":
+        direction = "neutral"
     if plain:
         return mark_safe(f'<span class="change {direction}">{arrow} {escape(format_percent(ratio))}</span>')  # noqa: S308
     return mark_safe(  # noqa: S308 - our own strings, escaped
