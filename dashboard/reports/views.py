@@ -266,7 +266,21 @@ def site_view(request: HttpRequest, slug: str, site_id: int) -> HttpResponse:
 
 def sync_view(request: HttpRequest) -> HttpResponse:
     require_staff(request.user)
-    return render(request, "reports/sync.html", {"sync": sync_page()})
+    page = sync_page()
+    return render(request, "reports/sync.html", {"sync": page, "queued": _queued(request, page)})
+
+
+def _queued(request: HttpRequest, page: Any) -> dict[str, int] | None:
+    """The run "Sync now" queued (`?queued=<account>&after=<its latest run then>`) while it has not started:
+    the page waits for it (static/js/sync.js). None once a newer run of the account started or ended."""
+    try:
+        account_id, after = int(request.GET.get("queued", "")), int(request.GET.get("after", "0"))
+    except ValueError:
+        return None
+    account = next((a for a in page.accounts if a.id == account_id), None)
+    if account is None or account.running is not None or (account.last_run and account.last_run.id > after):
+        return None
+    return {"account": account_id, "after": after}
 
 
 @require_GET
@@ -319,4 +333,6 @@ def sync_now(request: HttpRequest, account_id: int) -> HttpResponse:
         request,
         _("A sync of %(account)s is queued. It starts as soon as a worker is free.") % {"account": account.name},
     )
-    return redirect("reports-sync")
+    # The page waits for this run to start and follows it to its end (static/js/sync.js).
+    after = SyncRun.objects.filter(account=account).order_by("-pk").values_list("pk", flat=True).first() or 0
+    return redirect(f"{reverse('reports-sync')}?{urlencode({'queued': account.pk, 'after': after})}")
