@@ -41,6 +41,8 @@ from dashboard.reports.periods import (
     parse_period,
 )
 from dashboard.reports.selectors import (
+    AUDIENCE_CLIENT,
+    AUDIENCE_STAFF,
     METRICS,
     agency_overview,
     client_report,
@@ -210,7 +212,8 @@ def client_report_view(request: HttpRequest, slug: str) -> HttpResponse:
             }
             return _render(request, "reports/client_report.html", context, status=400)
         version = cache.data_version()
-        report = client_report(client=client, period=period, compare=compare, cache_version=version)
+        audience = AUDIENCE_STAFF if is_staff(request.user) else AUDIENCE_CLIENT
+        report = client_report(client=client, period=period, compare=compare, audience=audience, cache_version=version)
         context = {
             "client": report.client,
             "report": report,

@@ -258,7 +258,7 @@ def test_the_admins_figures_are_the_reports(admin_client, live_and_staging):
     client = live_and_staging
     html = admin_client.get(f"/admin/clients/client/{client.pk}/change/").content.decode()
     period, _ = parse_period({}, today=client_today(client))  # the report's default: 30 days
-    report = client_report(client=client, period=period, compare=None)
+    report = client_report(audience="staff", client=client, period=period, compare=None)
     visits, bandwidth = report.kpi("visits").value, report.kpi("bandwidth").value
     cdn = report.kpi("cdn_bandwidth").value
     assert bandwidth == 243_000_000_000 + 30 * 1_000_000  # 30 days of 7 + 1.1 GB, and the removed site's

@@ -235,7 +235,7 @@ def test_a_link_created_from_the_report_is_shown_on_the_report_with_a_copy_butto
     assert f'value="{url}"' in html
     assert 'data-copy="new-share-url"' in html
     assert "Shows: Last 7 days, no comparison · valid until" in html
-    assert "<script>" not in html.split('data-new-share-link')[1].split("</section>")[0]
+    assert "<script>" not in html.split("data-new-share-link")[1].split("</section>")[0]
     # Shown once: a reload does not show it again.
     assert url not in client.get(response["Location"]).content.decode()
 

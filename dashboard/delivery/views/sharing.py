@@ -40,7 +40,7 @@ from dashboard.exports.limits import PdfBusy
 from dashboard.reports import cache as report_cache
 from dashboard.reports import charts
 from dashboard.reports.periods import InvalidPeriod, compare_key
-from dashboard.reports.selectors import ClientReport, client_report, client_today
+from dashboard.reports.selectors import AUDIENCE_SHARE, ClientReport, client_report, client_today
 
 # --- Staff: create and revoke ---------------------------------------------------------------------------------
 
@@ -128,7 +128,8 @@ def _shared_report(link: ShareLink) -> tuple[ClientReport, str]:
     query = QueryDict(mutable=True)
     query.update(sharing.clean_query(link.query))
     period, compare = client_periods(query, link.client)
-    return client_report(client=link.client, period=period, compare=compare), compare_key(compare)
+    report = client_report(client=link.client, period=period, compare=compare, audience=AUDIENCE_SHARE)
+    return report, compare_key(compare)
 
 
 @login_not_required
