@@ -130,7 +130,7 @@ def bench_pdf(args: argparse.Namespace) -> None:
     def once() -> tuple[float, object]:
         started, cpu_started = time.monotonic(), time.process_time()
         period, compare = parse_period({"period": "30d"}, today=client_today(client))
-        report = client_report(client=client, period=period, compare=compare)
+        report = client_report(audience="staff", client=client, period=period, compare=compare)
         pdf = render_report_pdf(client=client, report=report)
         cpu.append(time.process_time() - cpu_started)
         return time.monotonic() - started, pdf
@@ -154,7 +154,7 @@ def bench_pdf(args: argparse.Namespace) -> None:
     from dashboard.reports import charts
 
     period, compare = parse_period({"period": "30d"}, today=client_today(client))
-    report = client_report(client=client, period=period, compare=compare)
+    report = client_report(audience="staff", client=client, period=period, compare=compare)
     figures = [print_figure(chart["figure"], language="en") for chart in charts.client_charts(report)]
     drawing, document = [], []
     for _ in range(args.pdf_runs):

@@ -415,7 +415,7 @@ def _run(args: argparse.Namespace) -> None:
         (
             f"report ({args.report_sites} sites)",
             get(f"/clients/{slug}/"),
-            lambda: client_report(client=report_client, period=period, compare=compare),
+            lambda: client_report(audience="staff", client=report_client, period=period, compare=compare),
             [(SUMS_PER_ENVIRONMENT, params), (DISK_PER_ENVIRONMENT, params)],
             1.5,
             10,

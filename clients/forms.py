@@ -44,7 +44,10 @@ class ClientAdminForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = ["name", "slug", "is_active", "language", "timezone", "logo", "brand_color", "notes"]
+        fields = [
+            "name", "slug", "is_active", "language", "timezone", "logo", "brand_color", "activity_shown_to_client",
+            "notes",
+        ]  # fmt: skip
         widgets = {"brand_color": forms.TextInput(attrs={"type": "color"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -47,6 +47,20 @@ class Client(models.Model):
     logo = LogoField(upload_to="client-logos/", blank=True, validators=[validate_logo])
     brand_color = models.CharField(max_length=7, default=DEFAULT_BRAND_COLOR, validators=[validate_hex_color])
     notes = models.TextField(blank=True, help_text="Internal: never shown to the client.")
+
+    class ActivityShown(models.TextChoices):
+        SUCCESSFUL = "successful", "Successful work only, no names"
+        NO_NAMES = "no_names", "Everything, without staff names"
+        ALL = "all", "Everything"
+
+    # What the client's users, share links, PDFs and e-mails show of Kinsta's activity log (staff see it all).
+    activity_shown_to_client = models.CharField(
+        max_length=12,
+        choices=ActivityShown.choices,
+        default=ActivityShown.SUCCESSFUL,
+        help_text="What the client sees of the activity log: its report pages, share links, PDFs and e-mails. "
+        "Staff always see everything.",
+    )
     is_active = models.BooleanField(default=True, help_text="Inactive clients get no reports and no portal access.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -184,7 +184,7 @@ class ClientAdmin(admin.ModelAdmin):
 
     fieldsets = [
         (None, {"fields": ["name", "slug", "is_active", "contact_emails_text", "period_totals"]}),
-        ("Reports", {"fields": ["language", "timezone", "logo", "brand_color"]}),
+        ("Reports", {"fields": ["language", "timezone", "logo", "brand_color", "activity_shown_to_client"]}),
         ("Internal", {"fields": ["notes"]}),
     ]
 

@@ -3,6 +3,7 @@ what it showed."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib import admin, messages
@@ -19,11 +20,17 @@ from clients.admin.common import can_assign, current_plan
 from clients.forms import MappingRuleForm
 from clients.models import MappingRule
 
+# {rule id: sites it matches} while the list renders (set per request, like current_plan).
+_current_matches: ContextVar[dict[int, int] | None] = ContextVar("rule_matches", default=None)
+
 
 @admin.register(MappingRule)
 class MappingRuleAdmin(admin.ModelAdmin):
     form = MappingRuleForm
-    list_display = ["pattern", "kind", "client", "priority", "is_active", "would_take", "assigned_count"]
+    # Kind and pattern share a column, so the list fits beside the admin's sidebar and filters (no header is
+    # cut off at the right).
+    list_display = ["rule", "client", "priority", "is_active", "matches", "assigned_count"]
+    list_display_links = ["rule"]
     list_editable = ["priority", "is_active"]
     list_filter = ["kind", "is_active", "client"]
     search_fields = ["pattern", "client__name"]
@@ -38,23 +45,39 @@ class MappingRuleAdmin(admin.ModelAdmin):
         try:
             response = super().changelist_view(request, extra_context)
             if hasattr(response, "render"):
-                response.render()
+                # The rows' match counts in one pass over the sites, for the rules on this page only.
+                changelist = (getattr(response, "context_data", None) or {}).get("cl")
+                rows = list(changelist.result_list) if changelist is not None else []
+                matches_token = _current_matches.set(mapping.rule_match_counts(rows))
+                try:
+                    response.render()
+                finally:
+                    _current_matches.reset(matches_token)
             return response
         finally:
             current_plan.reset(token)
 
-    @admin.display(description="Would take now")
-    def would_take(self, obj: MappingRule) -> str:
-        plan = current_plan.get()
-        if plan is None:
-            return "—"
-        count = len(plan.sites_by_rule().get(obj.pk, []))
+    @admin.display(description="Rule", ordering="pattern")
+    def rule(self, obj: MappingRule) -> str:
+        return format_html('{}<br><span class="quiet">{}</span>', obj.pattern, obj.get_kind_display())
+
+    @admin.display(description="Matches now")
+    def matches(self, obj: MappingRule) -> str:
+        """The sites the rule matches now (mapped or not), and how many unmapped ones it would take."""
         url = reverse("admin:clients_mappingrule_preview") + f"?rule={obj.pk}"
-        return format_html('<a href="{}">{} site(s)</a>', url, count)
+        matched = (_current_matches.get() or {}).get(obj.pk, 0)
+        plan = current_plan.get()
+        take = len(plan.sites_by_rule().get(obj.pk, [])) if plan is not None else 0
+        label = "1 site" if matched == 1 else f"{matched} sites"
+        if take:
+            note = f"would take {take} unmapped"
+            return format_html('<a href="{}">{}</a> <span class="quiet">({})</span>', url, label, note)
+        return format_html('<a href="{}">{}</a>', url, label)
 
     @admin.display(description="Has assigned", ordering="n_assigned")
-    def assigned_count(self, obj: MappingRule) -> int:
-        return obj.n_assigned  # type: ignore[attr-defined]
+    def assigned_count(self, obj: MappingRule) -> str:
+        count = obj.n_assigned  # type: ignore[attr-defined]
+        return "1 site" if count == 1 else f"{count} sites"
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view

@@ -46,7 +46,7 @@ from dashboard.delivery.timing import (
 from dashboard.exports.csv import report_numbers
 from dashboard.exports.downloads import report_file_name
 from dashboard.reports.periods import CUSTOM, Period, comparison_period
-from dashboard.reports.selectors import client_report
+from dashboard.reports.selectors import AUDIENCE_EMAIL, client_report
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def prepare_send(send: ReportSend) -> ReportSend:
         compare: Period | None = Period(send.compare_start, send.compare_end, send.compare)
     else:
         compare = comparison_period(period, send.compare) if send.compare else None
-    report = client_report(client=client, period=period, compare=compare)
+    report = client_report(client=client, period=period, compare=compare, audience=AUDIENCE_EMAIL)
     rendered = render_report_pdf(client=client, report=report)
     send.numbers = report_numbers(report, charts_drawn=rendered.charts_drawn)
     send.charts_drawn = rendered.charts_drawn

@@ -20,6 +20,8 @@ from dashboard.delivery.models import ShareLink
 _SALT = "dashboard.share-link"
 # The report query keys a link may carry (dashboard.reports.periods); anything else is dropped.
 QUERY_KEYS = ("period", "start", "end", "compare")
+# The link just created from a report page, shown once on that page (dashboard.reports.views).
+NEW_LINK_SESSION_KEY = "new_share_link"
 
 
 def share_token(link: ShareLink) -> str:
@@ -84,3 +86,25 @@ def record_view(link: ShareLink) -> None:
     from django.db.models import F
 
     ShareLink.objects.filter(pk=link.pk).update(views=F("views") + 1, last_viewed_at=timezone.now())
+
+
+@dataclass(frozen=True)
+class NewLink:
+    url: str
+    expires_at: datetime
+    period: str
+
+
+def pop_new_link(request: Any, client: Client) -> NewLink | None:
+    """The share link staff just created for `client` from its report page, once (None on later visits)."""
+    pk = request.session.pop(NEW_LINK_SESSION_KEY, None) if hasattr(request, "session") else None
+    if not isinstance(pk, int):
+        return None
+    link = ShareLink.objects.filter(client=client, pk=pk).first()
+    if link is None:
+        return None
+    from dashboard.reports.periods import describe_query
+
+    return NewLink(
+        url=request.build_absolute_uri(share_path(link)), expires_at=link.expires_at, period=describe_query(link.query)
+    )

@@ -14,14 +14,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from clients.access import get_client_for_user
+from clients.access import get_client_for_user, is_staff
 from clients.models import Client
 from dashboard.exports import csv as exports
 from dashboard.exports.downloads import attachment, pdf_response, report_file_name, too_busy_response
 from dashboard.exports.limits import PdfBusy
 from dashboard.reports import cache as report_cache
 from dashboard.reports.periods import InvalidPeriod, Period, parse_period
-from dashboard.reports.selectors import client_report, client_today
+from dashboard.reports.selectors import AUDIENCE_CLIENT, AUDIENCE_PDF, AUDIENCE_STAFF, client_report, client_today
 
 
 def _periods(query: Any, client: Client) -> tuple[Period, Period | None]:
@@ -62,6 +62,10 @@ def report_csv(request: HttpRequest, slug: str) -> HttpResponse | StreamingHttpR
     return response
 
 
+def _audience(request: HttpRequest) -> str:
+    return AUDIENCE_STAFF if is_staff(request.user) else AUDIENCE_CLIENT
+
+
 @require_GET
 def report_summary_csv(request: HttpRequest, slug: str) -> HttpResponse | StreamingHttpResponse:
     """Per site and environment: the period's totals and the comparison's, as the report shows them."""
@@ -70,7 +74,7 @@ def report_summary_csv(request: HttpRequest, slug: str) -> HttpResponse | Stream
         period, compare = _periods(request.GET, client)
     except InvalidPeriod as error:
         return _bad_period(error)
-    report = client_report(client=client, period=period, compare=compare)
+    report = client_report(client=client, period=period, compare=compare, audience=_audience(request))
     response = StreamingHttpResponse(
         exports.stream_csv(exports.SUMMARY_HEADER, exports.summary_rows(report)),
         content_type="text/csv; charset=utf-8",
@@ -89,7 +93,8 @@ def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
         period, compare = _periods(request.GET, client)
     except InvalidPeriod as error:
         return _bad_period(error)
-    report = client_report(client=client, period=period, compare=compare)
+    # The PDF is the client's document (staff download it to send it on): it shows what the client sees.
+    report = client_report(client=client, period=period, compare=compare, audience=AUDIENCE_PDF)
     try:
         rendered = render_report_pdf(client=client, report=report, wait=settings.REPORTS_PDF_WAIT_SECONDS)
     except PdfBusy:

@@ -111,8 +111,10 @@ def period_parts(period: Any) -> tuple[Any, ...]:
 
 
 def client_parts(client: Any) -> tuple[Any, ...]:
-    """The client's parts of a key: who it is, when its settings last changed, and its time zone."""
-    return (client.pk, client.updated_at.isoformat() if client.updated_at else "", client.timezone)
+    """The client's parts of a key: who it is, when its settings last changed, its time zone, and what it
+    sees of the activity log."""
+    return (client.pk, client.updated_at.isoformat() if client.updated_at else "", client.timezone,
+            getattr(client, "activity_shown_to_client", ""))  # fmt: skip
 
 
 def key(version: str, name: str, *parts: Any) -> str:

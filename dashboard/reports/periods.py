@@ -253,3 +253,57 @@ def parse_period(query: Mapping[str, Any], *, today: date) -> tuple[Period, Peri
 def compare_key(compare_period: Period | None) -> str:
     """Which comparison the picker shows for a comparison period from `parse_period()`."""
     return COMPARE_NONE if compare_period is None else compare_period.kind
+
+
+# Rolling presets in words (a period shown on its own, as in the list of share links).
+_PRESET_PHRASES = {
+    PRESET_7D: _("Last 7 days"),
+    PRESET_30D: _("Last 30 days"),
+    PRESET_90D: _("Last 90 days"),
+    PRESET_12M: _("Last 12 months"),
+}
+
+
+def describe_query(query: Mapping[str, Any]) -> str:
+    """A report query in words, in the active language: "Last 7 days, compared with the previous 7 days",
+    "1 Oct 2026 to 31 Oct 2026, no comparison". Presets keep rolling, so they are named, not dated. A
+    query that is not usable is shown as it is."""
+    from django.utils.formats import date_format
+    from django.utils.translation import gettext, ngettext, pgettext
+
+    preset = str(query.get("period") or "")
+    compare = str(query.get("compare") or DEFAULT_COMPARE)
+    days = 0
+    if query.get("start") and query.get("end"):
+        try:
+            start, end = date.fromisoformat(str(query["start"])), date.fromisoformat(str(query["end"]))
+        except ValueError:
+            return "&".join(f"{key}={value}" for key, value in query.items())
+        day_format = pgettext("a day in a sentence", "j M Y")
+        what = gettext("%(start)s to %(end)s") % {
+            "start": date_format(start, day_format),
+            "end": date_format(end, day_format),
+        }
+        days = (end - start).days + 1
+        preset = CUSTOM
+    else:
+        preset = preset or DEFAULT_PRESET
+        if preset not in PRESETS:
+            return "&".join(f"{key}={value}" for key, value in query.items())
+        what = str(_PRESET_PHRASES.get(preset) or PRESET_LABELS[preset])
+        days = {PRESET_7D: 7, PRESET_30D: 30, PRESET_90D: 90}.get(preset, 0)
+    if compare == COMPARE_NONE:
+        against = gettext("no comparison")
+    elif compare == COMPARE_YEAR:
+        against = gettext("compared with the same period last year")
+    elif preset == PRESET_THIS_MONTH:
+        against = gettext("compared with the same days of the month before")
+    elif preset == PRESET_LAST_MONTH:
+        against = gettext("compared with the month before")
+    elif preset == PRESET_12M:
+        against = gettext("compared with the 12 months before")
+    else:
+        against = ngettext("compared with the previous day", "compared with the previous %(days)d days", days) % {
+            "days": days
+        }
+    return gettext("%(period)s, %(comparison)s") % {"period": what, "comparison": against}

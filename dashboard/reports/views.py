@@ -41,6 +41,8 @@ from dashboard.reports.periods import (
     parse_period,
 )
 from dashboard.reports.selectors import (
+    AUDIENCE_CLIENT,
+    AUDIENCE_STAFF,
     METRICS,
     agency_overview,
     client_report,
@@ -210,7 +212,8 @@ def client_report_view(request: HttpRequest, slug: str) -> HttpResponse:
             }
             return _render(request, "reports/client_report.html", context, status=400)
         version = cache.data_version()
-        report = client_report(client=client, period=period, compare=compare, cache_version=version)
+        audience = AUDIENCE_STAFF if is_staff(request.user) else AUDIENCE_CLIENT
+        report = client_report(client=client, period=period, compare=compare, audience=audience, cache_version=version)
         context = {
             "client": report.client,
             "report": report,
@@ -221,8 +224,18 @@ def client_report_view(request: HttpRequest, slug: str) -> HttpResponse:
             "picker": _picker(request, period, compare, today=today),
             "period_query": _period_query(period, compare),
             "metrics": METRICS,
+            "new_share_link": _new_share_link(request, client),
         }
         return _render(request, "reports/client_report.html", context)
+
+
+def _new_share_link(request: HttpRequest, client: Client) -> Any:
+    """The share link staff just created from this report (dashboard.delivery.views.sharing), shown once."""
+    if not is_staff(request.user):
+        return None
+    from dashboard.delivery.sharing import pop_new_link
+
+    return pop_new_link(request, client)
 
 
 def site_view(request: HttpRequest, slug: str, site_id: int) -> HttpResponse:
@@ -256,7 +269,21 @@ def site_view(request: HttpRequest, slug: str, site_id: int) -> HttpResponse:
 
 def sync_view(request: HttpRequest) -> HttpResponse:
     require_staff(request.user)
-    return render(request, "reports/sync.html", {"sync": sync_page()})
+    page = sync_page()
+    return render(request, "reports/sync.html", {"sync": page, "queued": _queued(request, page)})
+
+
+def _queued(request: HttpRequest, page: Any) -> dict[str, int] | None:
+    """The run "Sync now" queued (`?queued=<account>&after=<its latest run then>`) while it has not started:
+    the page waits for it (static/js/sync.js). None once a newer run of the account started or ended."""
+    try:
+        account_id, after = int(request.GET.get("queued", "")), int(request.GET.get("after", "0"))
+    except ValueError:
+        return None
+    account = next((a for a in page.accounts if a.id == account_id), None)
+    if account is None or account.running is not None or (account.last_run and account.last_run.id > after):
+        return None
+    return {"account": account_id, "after": after}
 
 
 @require_GET
@@ -309,4 +336,6 @@ def sync_now(request: HttpRequest, account_id: int) -> HttpResponse:
         request,
         _("A sync of %(account)s is queued. It starts as soon as a worker is free.") % {"account": account.name},
     )
-    return redirect("reports-sync")
+    # The page waits for this run to start and follows it to its end (static/js/sync.js).
+    after = SyncRun.objects.filter(account=account).order_by("-pk").values_list("pk", flat=True).first() or 0
+    return redirect(f"{reverse('reports-sync')}?{urlencode({'queued': account.pk, 'after': after})}")

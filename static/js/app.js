@@ -65,4 +65,27 @@
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(markScrollable, 150);
   });
+
+  // Copy buttons (data-copy names the input to copy): the clipboard when the browser offers it (secure
+  // pages), else the text is selected so the user can press Ctrl+C.
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var input = document.getElementById(button.getAttribute("data-copy"));
+    var status = button.parentNode.querySelector("[data-copy-status]");
+    if (!input) return;
+    function say(text) { if (status) status.textContent = text; }
+    function selectText() {
+      input.focus();
+      input.select();
+      say(button.getAttribute("data-select-hint") || "");
+    }
+    button.addEventListener("click", function () {
+      if (navigator.clipboard && navigator.clipboard.writeText && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(function () {
+          say(button.getAttribute("data-copied") || "");
+        }, selectText);
+      } else {
+        selectText();
+      }
+    });
+  });
 })();

@@ -191,6 +191,32 @@ def test_the_sync_page_follows_a_running_sync(page, live_server, agency_data, sc
     assert Client.objects.count() == 2
 
 
+def test_after_sync_now_the_page_follows_the_queued_run_to_its_end(page, live_server, agency_data, screenshot_dir):
+    account = Site.objects.first().account
+    login_in_browser(page, live_server, "staff", STAFF_PASSWORD)
+    page.goto(f"{live_server.url}/sync/")
+    page.get_by_role("button", name="Sync now").click()
+    page.wait_for_url(re.compile(r"/sync/\?queued="))
+    card = page.locator(f'[data-account="{account.pk}"]')
+    assert card.locator("[data-queued]").is_visible()
+    page.screenshot(path=str(screenshot_dir / "dashboard-sync-queued.png"), full_page=True)
+    # A worker picks the task up (here: the test writes what the worker would), and the page shows the run
+    # without a reload by hand, then its end.
+    run = SyncRun.objects.create(account=account, trigger="admin", current_step="sites", progress_done=1,
+                                 progress_total=4)  # fmt: skip
+    type(account).objects.filter(pk=account.pk).update(sync_lease_until=timezone.now() + timedelta(minutes=2))
+    page.wait_for_selector(f'[data-account="{account.pk}"] [data-progress-run="{run.pk}"]', timeout=10_000)
+    assert page.url == f"{live_server.url}/sync/"
+    assert card.locator("[data-queued]").count() == 0
+    page.screenshot(path=str(screenshot_dir / "dashboard-sync-queued-running.png"), full_page=True)
+    SyncRun.objects.filter(pk=run.pk).update(status="success", current_step="", progress_done=4,
+                                             finished_at=timezone.now())  # fmt: skip
+    page.wait_for_selector("[data-progress-run]", state="detached", timeout=10_000)
+    assert page.locator("table.runs tbody tr").first.locator(".badge.status-success").is_visible()
+    assert page.get_by_role("button", name="Sync now").is_enabled()
+    page.screenshot(path=str(screenshot_dir / "dashboard-sync-queued-done.png"), full_page=True)
+
+
 PLOTLY_MARKUP = ['<a href="https://evil.example">Invoice overdue</a>', '<span style="font-size:80px">HUGE</span>']
 
 

@@ -72,11 +72,26 @@ def test_staff_share_a_report_and_it_opens_without_a_login_until_revoked(
 ):
     login_in_browser(page, live_server, "staff", STAFF_PASSWORD)
     page.goto(f"{live_server.url}/clients/acme/?period=30d&compare=previous")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.locator("[data-share-form] button").click()
-    page.wait_for_url(re.compile(r"/clients/acme/reports/$"))
+    # Back on the report, the new link in a box with a Copy button.
+    page.wait_for_url(re.compile(r"/clients/acme/\?period=30d&compare=previous$"))
     link = ShareLink.objects.get()
     url = f"{live_server.url}{share_path(link)}"
-    assert page.get_by_text(url, exact=False).first.is_visible()
+    box = page.locator("[data-new-share-link]")
+    assert box.locator("input").input_value() == url
+    assert box.get_by_text("Shows: Last 30 days, compared with the previous 30 days").is_visible()
+    box.get_by_role("button", name="Copy").click()
+    box.locator("[data-copy-status]", has_text="Copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == url
+    box.screenshot(path=str(screenshot_dir / "exports-new-share-link.png"))
+    page.screenshot(path=str(screenshot_dir / "exports-report-new-share-link.png"), full_page=False)
+    page.reload()
+    assert page.locator("[data-new-share-link]").count() == 0  # shown once
+
+    page.goto(f"{live_server.url}/clients/acme/reports/")
+    assert page.locator(f"input[value='{url}']").is_visible()
+    assert page.get_by_text("Last 30 days, compared with the previous 30 days").is_visible()
     page.screenshot(path=str(screenshot_dir / "exports-reports-page.png"), full_page=True)
 
     anonymous = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
@@ -109,3 +124,20 @@ def test_staff_share_a_report_and_it_opens_without_a_login_until_revoked(
         shared.screenshot(path=str(screenshot_dir / "exports-share-revoked.png"), full_page=True)
     finally:
         anonymous.close()
+
+
+def test_the_copy_button_selects_the_link_where_the_clipboard_is_unavailable(page, live_server, acme, screenshot_dir):
+    login_in_browser(page, live_server, "staff", STAFF_PASSWORD)
+    page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined});")
+    page.goto(f"{live_server.url}/clients/acme/?period=7d&compare=none")
+    page.locator("[data-share-form] button").click()
+    page.wait_for_url(re.compile(r"/clients/acme/\?period=7d&compare=none$"))
+    box = page.locator("[data-new-share-link]")
+    box.get_by_role("button", name="Copy").click()
+    assert "Ctrl+C" in box.locator("[data-copy-status]").inner_text()
+    selected = page.evaluate(
+        "(() => { const i = document.getElementById('new-share-url');"
+        " return i.value.slice(i.selectionStart, i.selectionEnd); })()"
+    )
+    assert selected == box.locator("input").input_value() and "/share/" in selected
+    box.screenshot(path=str(screenshot_dir / "exports-new-share-link-selected.png"))

@@ -98,3 +98,34 @@ def test_staff_map_every_synced_site_with_the_bulk_action_and_a_rule(
     assert by_rule == previewed and len(by_rule) == total - 2
     assert set(SiteAssignment.objects.filter(source="manual").values_list("client__slug", flat=True)) == {"acme"}
     assert dialogs == []  # no hostile site name ran as script on any page
+
+
+def test_the_rule_list_shows_matches_and_assignments_under_whole_headers(
+    page, live_server, account, agency_admin, screenshot_dir
+):
+    from clients.mapping import apply_mapping_rules
+    from clients.models import MappingRule
+
+    run_sync(account=account)
+    globex = make_client("Globex", slug="globex")
+    acme = make_client("Acme Corp", slug="acme")
+    MappingRule.objects.create(client=globex, kind="domain", pattern="*.kinsta.cloud", priority=5)
+    MappingRule.objects.create(client=acme, kind="name", pattern="*", priority=0)
+    apply_mapping_rules()
+    login_in_browser(page, live_server, agency_admin.username, STAFF_PASSWORD)
+    page.goto(f"{live_server.url}/admin/clients/mappingrule/")
+    header = page.locator("#result_list thead")
+    for name in ("Matches now", "Has assigned", "Priority", "Is active"):
+        cell = header.locator("th", has_text=name)
+        assert cell.is_visible(), name
+        # Whole: its text fits its cell, and the cell fits the list (no scrolling sideways to read it).
+        assert cell.evaluate("th => th.scrollWidth <= th.clientWidth + 1"), name
+        assert cell.evaluate(
+            "th => th.getBoundingClientRect().right <= th.closest('.results').getBoundingClientRect().right + 1"
+        ), name
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 2
+    total = Site.objects.count()
+    assert f"{total} sites" in page.locator("#result_list").inner_text()
+    assert "0 site(s)" not in page.locator("#result_list").inner_text()
+    page.screenshot(path=screenshot_dir / "mapping-6-rules.png", full_page=True)

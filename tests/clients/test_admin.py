@@ -258,7 +258,7 @@ def test_the_admins_figures_are_the_reports(admin_client, live_and_staging):
     client = live_and_staging
     html = admin_client.get(f"/admin/clients/client/{client.pk}/change/").content.decode()
     period, _ = parse_period({}, today=client_today(client))  # the report's default: 30 days
-    report = client_report(client=client, period=period, compare=None)
+    report = client_report(audience="staff", client=client, period=period, compare=None)
     visits, bandwidth = report.kpi("visits").value, report.kpi("bandwidth").value
     cdn = report.kpi("cdn_bandwidth").value
     assert bandwidth == 243_000_000_000 + 30 * 1_000_000  # 30 days of 7 + 1.1 GB, and the removed site's
@@ -412,7 +412,40 @@ def test_the_rule_form_refuses_a_pattern_that_matches_everything(admin_client, w
 def test_the_rule_list_shows_what_each_rule_would_take(admin_client, world):
     rule = MappingRule.objects.create(client=world["globex"], kind="domain", pattern="*initech.io")
     html = admin_client.get("/admin/clients/mappingrule/").content.decode()
-    assert f'href="/admin/clients/mappingrule/preview/?rule={rule.pk}">2 site(s)</a>' in html
+    assert f'href="/admin/clients/mappingrule/preview/?rule={rule.pk}">2 sites</a>' in html
+    assert "(would take 2 unmapped)" in html
+
+
+def test_the_rule_list_shows_what_a_rule_matches_and_has_assigned_once_its_sites_are_mapped(admin_client, world):
+    from clients.models import SiteAssignment
+
+    rule = MappingRule.objects.create(client=world["acme"], kind="name", pattern="acme-*")
+    SiteAssignment.objects.filter(site__name="acme-shop").update(source="rule", rule=rule)
+    html = admin_client.get("/admin/clients/mappingrule/").content.decode()
+    # Both of Acme's sites are mapped already: the rule would take none, yet it matches both.
+    row = html.split(f'href="/admin/clients/mappingrule/{rule.pk}/change/')[1].split("</tr>")[0]
+    assert f'href="/admin/clients/mappingrule/preview/?rule={rule.pk}">2 sites</a>' in row
+    assert "would take" not in row
+    assert '<td class="field-assigned_count">1 site</td>' in row
+    assert "0 site(s)" not in html
+
+
+@pytest.mark.parametrize("n_rules", [3, 30])
+def test_the_rule_list_costs_the_same_queries_for_3_and_30_rules(
+    admin_client, world, n_rules, django_assert_num_queries
+):
+    from clients.models import SiteAssignment
+
+    for i in range(n_rules):
+        rule = MappingRule.objects.create(client=world["acme"], kind="name", pattern=f"acme-{i}*")
+    SiteAssignment.objects.filter(site__name="acme-shop").update(source="rule", rule=rule)
+    admin_client.get("/admin/clients/mappingrule/")  # sessions, permissions cached
+    with django_assert_num_queries(QUERIES_RULE_LIST):
+        response = admin_client.get("/admin/clients/mappingrule/")
+    assert response.content.decode().count('class="field-matches"') == n_rules
+
+
+QUERIES_RULE_LIST = 14  # however many rules: the plan and the match counts read every site once each; the branding
 
 
 # --- Branding -------------------------------------------------------------------------------------------

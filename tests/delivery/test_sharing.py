@@ -213,3 +213,55 @@ def test_staff_see_links_with_their_state_on_the_reports_page(client, staff_user
     assert ">expired<" in html and ">active<" in html
     assert f'action="/clients/acme/share/{link.pk}/revoke/"' in html
     assert f'action="/clients/acme/share/{expired.pk}/revoke/"' not in html
+
+
+def test_the_report_says_how_long_the_link_is_valid_not_a_period(client, staff_user, client_a):
+    client.force_login(staff_user)
+    html = client.get("/clients/acme/?period=7d&compare=none").content.decode()
+    assert "Link valid for" in html
+    assert "Share this report for" not in html
+
+
+def test_a_link_created_from_the_report_is_shown_on_the_report_with_a_copy_button(client, staff_user, client_a):
+    client.force_login(staff_user)
+    form = {"period": "7d", "compare": "none", "days": "7", "return_to": "report"}
+    response = client.post("/clients/acme/share/", form)
+    link = ShareLink.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == "/clients/acme/?period=7d&compare=none"
+
+    html = client.get(response["Location"]).content.decode()
+    url = f"http://testserver{share_path(link)}"
+    assert f'value="{url}"' in html
+    assert 'data-copy="new-share-url"' in html
+    assert "Shows: Last 7 days, no comparison · valid until" in html
+    assert "<script>" not in html.split("data-new-share-link")[1].split("</section>")[0]
+    # Shown once: a reload does not show it again.
+    assert url not in client.get(response["Location"]).content.decode()
+
+
+def test_a_new_links_box_never_shows_another_clients_link(client, staff_user, client_a, client_b):
+    other = create_share_link(client=client_b, query={"period": "7d"}, days=7, created_by=staff_user)
+    client.force_login(staff_user)
+    session = client.session
+    session["new_share_link"] = other.pk
+    session.save()
+    html = client.get("/clients/acme/").content.decode()
+    assert share_path(other) not in html and "data-new-share-link" not in html
+
+
+def test_the_links_table_says_the_period_in_words(client, staff_user, client_a):
+    create_share_link(client=client_a, query={"period": "7d", "compare": "previous"}, days=7, created_by=staff_user)
+    create_share_link(
+        client=client_a, query={"start": "2026-10-01", "end": "2026-10-31", "compare": "none"}, days=7,
+        created_by=staff_user,
+    )  # fmt: skip
+    client.force_login(staff_user)
+    html = client.get("/clients/acme/reports/").content.decode()
+    assert ">Last 7 days, compared with the previous 7 days<" in html
+    assert ">1 Oct 2026 to 31 Oct 2026, no comparison<" in html
+    assert ">period=7d&amp;compare=previous<" not in html
+
+    html = client.get("/clients/acme/reports/", headers={"accept-language": "de"}).content.decode()
+    assert ">Letzte 7 Tage, verglichen mit den vorherigen 7 Tagen<" in html
+    assert ">1. Okt 2026 bis 31. Okt 2026, ohne Vergleich<" in html

@@ -150,7 +150,7 @@ def test_daily_csv_neutralises_hostile_names_and_keeps_unicode(client, staff_use
 def test_daily_csv_adds_up_to_the_report(client, staff_user, shop):
     client.force_login(staff_user)
     rows = parse(client.get(f"/clients/hostile/report.csv?{QUERY}"))[1:]
-    report = client_report(client=shop, period=PERIOD, compare=comparison_period(PERIOD, "previous"))
+    report = client_report(audience="staff", client=shop, period=PERIOD, compare=comparison_period(PERIOD, "previous"))
 
     live = [row for row in rows if row[3] == "Live"]
     assert sum(int(r[4]) for r in live if r[4]) == report.live_totals.visits
@@ -184,7 +184,7 @@ def test_summary_csv_equals_the_report_for_the_period_and_the_comparison(client,
     rows = parse(response)
     assert tuple(rows[0]) == SUMMARY_HEADER
     records = [dict(zip(SUMMARY_HEADER, row, strict=True)) for row in rows[1:]]
-    report = client_report(client=shop, period=PERIOD, compare=comparison_period(PERIOD, "previous"))
+    report = client_report(audience="staff", client=shop, period=PERIOD, compare=comparison_period(PERIOD, "previous"))
     assert len(records) == sum(len(site.environments) for site in report.sites)
     by_site = {(r["site_id"], r["environment"]): r for r in records}
     for site in report.sites:

@@ -52,7 +52,7 @@ def flat(text: str) -> str:
 
 
 def render(client, period: Period, compare: str = "previous", **kwargs):  # type: ignore[no-untyped-def]
-    report = client_report(client=client, period=period, compare=comparison_period(period, compare))
+    report = client_report(audience="staff", client=client, period=period, compare=comparison_period(period, compare))
     return report, render_report_pdf(client=client, report=report, **kwargs)
 
 
@@ -117,7 +117,9 @@ def test_without_chromium_the_pdf_has_tables_and_says_so(hostile, no_chromium):
 
 def test_long_periods_fall_back_to_a_table_by_month(hostile, no_chromium):
     yesterday = date.today() - timedelta(days=1)
-    report = client_report(client=hostile, period=Period(yesterday - timedelta(days=119), yesterday), compare=None)
+    report = client_report(
+        audience="staff", client=hostile, period=Period(yesterday - timedelta(days=119), yesterday), compare=None
+    )
     rows = trend_rows(report)
     assert 4 <= len(rows) <= 5
     assert sum(r.visits or 0 for r in rows) == report.live_totals.visits

@@ -51,7 +51,7 @@ def agency(settings, tmp_path):
 def render(client, days: int, name: str):  # type: ignore[no-untyped-def]
     yesterday = date.today() - timedelta(days=1)
     period = Period(yesterday - timedelta(days=days - 1), yesterday)
-    report = client_report(client=client, period=period, compare=comparison_period(period, "previous"))
+    report = client_report(client=client, period=period, compare=comparison_period(period, "previous"), audience="pdf")
     pdf = render_report_pdf(client=client, report=report)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"{name}.pdf").write_bytes(pdf.content)
@@ -132,7 +132,9 @@ def test_headings_stay_with_what_follows_them(settings, tmp_path):
         )  # fmt: skip
         sites.append(site)
         assign([site], client)
-        report = client_report(client=client, period=period, compare=comparison_period(period, "previous"))
+        report = client_report(
+            client=client, period=period, compare=comparison_period(period, "previous"), audience="pdf"
+        )
         pdf = render_report_pdf(client=client, report=report)
         found += [(count, h) for h in headings_alone(pdf.content, {"Work done": "Plugin updates",
                                                                     "Latest entries": "RESULT"})]  # fmt: skip

@@ -97,7 +97,7 @@ def test_lighten_svg_leaves_what_it_cannot_read_alone():
 @pytest.mark.django_db
 def test_lightened_charts_draw_the_same_as_chromiums(hostile, settings):
     needs_chromium()
-    report = client_report(client=hostile, period=last_30_days(), compare=None)
+    report = client_report(audience="staff", client=hostile, period=last_30_days(), compare=None)
     figures = [print_figure(chart["figure"], language="en") for chart in charts.client_charts(report)]
     svgs = chart_renderer().render_svgs(figures, path=CHROMIUM, timeout=60)
     for svg in svgs:

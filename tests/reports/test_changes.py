@@ -132,7 +132,7 @@ def _last_month(client):  # type: ignore[no-untyped-def]
 def test_last_month_with_the_same_visits_every_day_is_no_change(steady):
     period, compare = _last_month(steady)
     assert (compare.start, compare.end) == (date(2026, 10, 1), date(2026, 10, 31))
-    report = client_report(client=steady, period=period, compare=compare)
+    report = client_report(audience="staff", client=steady, period=period, compare=compare)
 
     visits = report.kpi("visits")
     assert (visits.value, visits.previous) == (3000, 3100)  # live only: staging's 7 a day are not counted
@@ -182,7 +182,7 @@ def test_the_pdf_shows_no_change_and_says_why(steady):
     from dashboard.exports.pdf import render_report_pdf
 
     period, compare = _last_month(steady)
-    report = client_report(client=steady, period=period, compare=compare)
+    report = client_report(audience="staff", client=steady, period=period, compare=compare)
     content = render_report_pdf(client=steady, report=report).content
     text = " ".join("\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages).split())
     assert NOTE in text

@@ -65,7 +65,7 @@ def acme(account):
 
 
 def test_totals_count_live_environments_only(acme):
-    report = client_report(client=acme, period=PERIOD, compare=None)
+    report = client_report(audience="staff", client=acme, period=PERIOD, compare=None)
     visits = report.kpi("visits")
     assert visits.value == (100 + 110 + 130 + 140 + 150 + 160) + 60
     assert report.live_totals.bandwidth == 7000
@@ -79,7 +79,7 @@ def test_totals_count_live_environments_only(acme):
 
 
 def test_disk_is_the_latest_reading_per_site_not_a_sum(acme):
-    report = client_report(client=acme, period=PERIOD, compare=PREVIOUS)
+    report = client_report(audience="staff", client=acme, period=PERIOD, compare=PREVIOUS)
     shop, blog = report.sites[1], report.sites[0]
     assert shop.totals.disk_usage == 540  # the last day with a reading (days 6-7 have none)
     assert blog.totals.disk_usage == 200
@@ -91,7 +91,7 @@ def test_disk_is_the_latest_reading_per_site_not_a_sum(acme):
 
 
 def test_days_without_data_are_gaps_not_zero(acme):
-    report = client_report(client=acme, period=PERIOD, compare=None)
+    report = client_report(audience="staff", client=acme, period=PERIOD, compare=None)
     shop = report.sites[1]
     assert shop.live.daily["visits"][2] is None
     assert report.live_daily["visits"][2] is None  # neither live site has the 3rd
@@ -104,7 +104,7 @@ def test_days_without_data_are_gaps_not_zero(acme):
 
 
 def test_changes_against_the_comparison_period(acme):
-    report = client_report(client=acme, period=PERIOD, compare=PREVIOUS)
+    report = client_report(audience="staff", client=acme, period=PERIOD, compare=PREVIOUS)
     visits = report.kpi("visits")
     assert visits.previous == 770
     assert visits.change == pytest.approx((850 - 770) / 770)
@@ -116,7 +116,7 @@ def test_changes_against_the_comparison_period(acme):
 
 
 def test_without_comparison_there_are_no_previous_figures(acme):
-    report = client_report(client=acme, period=PERIOD, compare=None)
+    report = client_report(audience="staff", client=acme, period=PERIOD, compare=None)
     assert report.kpi("visits").previous is None
     assert report.kpi("visits").change is None
     assert not report.kpi("visits").compared
@@ -125,7 +125,7 @@ def test_without_comparison_there_are_no_previous_figures(acme):
 
 def test_a_client_without_sites_has_an_empty_report(account):
     client = make_client("Empty")
-    report = client_report(client=client, period=PERIOD, compare=PREVIOUS)
+    report = client_report(audience="staff", client=client, period=PERIOD, compare=PREVIOUS)
     assert report.sites == ()
     assert report.kpi("visits").value is None
     assert not report.has_data
@@ -138,7 +138,7 @@ def test_other_clients_sites_and_unmapped_sites_are_not_in_a_report(acme, accoun
     assign([theirs], other)
     unmapped = make_site(account, name="unmapped")
     add_points(unmapped.live, metric="visits", days=days(D, [1000] * 7))
-    report = client_report(client=acme, period=PERIOD, compare=None)
+    report = client_report(audience="staff", client=acme, period=PERIOD, compare=None)
     assert {site.name for site in report.sites} == {"shop", "blog"}
     assert report.kpi("visits").value == 850
 
@@ -146,7 +146,7 @@ def test_other_clients_sites_and_unmapped_sites_are_not_in_a_report(acme, accoun
 def test_removed_sites_keep_their_history_in_the_report(acme):
     acme.blog.removed_at = timezone.now()
     acme.blog.save(update_fields=["removed_at"])
-    report = client_report(client=acme, period=PERIOD, compare=None)
+    report = client_report(audience="staff", client=acme, period=PERIOD, compare=None)
     assert report.sites[0].removed_at is not None
     assert report.kpi("visits").value == 850
 
@@ -164,7 +164,7 @@ def test_activity_of_the_period_in_the_clients_time_zone(acme, account):
               public_error="Boom", initiated_by_name="Jane")  # fmt: skip
     _activity(account, acme.shop, at=datetime(2026, 3, 7, 23, 30, tzinfo=UTC), kinsta_id=3, description="Too late")
     _activity(account, None, at=datetime(2026, 3, 4, 12, 0, tzinfo=UTC), kinsta_id=4, description="Company-wide")
-    report = client_report(client=acme, period=PERIOD, compare=None)
+    report = client_report(audience="staff", client=acme, period=PERIOD, compare=None)
     assert [entry.description for entry in report.activity] == ["", "First"]
     failed = report.activity[0]
     assert (failed.has_failed, failed.public_error, failed.who, failed.site_name) == (True, "Boom", "Jane", "Blog")
@@ -177,7 +177,7 @@ def test_activity_is_capped_and_says_so(acme, account):
         ActivityLogEntry(account=account, site=acme.shop, kinsta_id=i, occurred_at=at - timedelta(minutes=i), type="x")
         for i in range(ACTIVITY_LIMIT + 5)
     )
-    report = client_report(client=acme, period=PERIOD, compare=None)
+    report = client_report(audience="staff", client=acme, period=PERIOD, compare=None)
     assert len(report.activity) == ACTIVITY_LIMIT
     assert report.activity_truncated
     assert report.activity[0].occurred_at == at
@@ -216,7 +216,7 @@ def test_the_report_runs_six_queries_whatever_the_number_of_sites(account, sites
     ActivityLogEntry.objects.create(account=account, site=client.site_assignments.first().site, kinsta_id=1,
                                     occurred_at=datetime(2026, 3, 2, tzinfo=UTC), type="x")  # fmt: skip
     with django_assert_num_queries(6):
-        report = client_report(client=client, period=PERIOD, compare=PREVIOUS)
+        report = client_report(audience="staff", client=client, period=PERIOD, compare=PREVIOUS)
     assert len(report.sites) == sites
     assert report.kpi("visits").value == sum(7 * (s + 1) for s in range(sites))
 

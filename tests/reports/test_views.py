@@ -310,12 +310,28 @@ def queued() -> list[dict]:
 def test_sync_now_queues_a_sync_of_the_account(client, everyone):
     account = Site.objects.get(name="acme-shop").account
     as_(client, everyone["staff"])
+    before = SyncRun.objects.create(account=account, trigger="schedule", status="success", finished_at=timezone.now())
     response = client.post(f"/sync/{account.pk}/run/", follow=True)
-    assert response.redirect_chain[0] == ("/sync/", 302)
+    # The page is told which run to wait for: the account's next one after `before`.
+    assert response.redirect_chain[0] == (f"/sync/?queued={account.pk}&after={before.pk}", 302)
     assert b"is queued" in response.content
+    html = response.content.decode()
+    assert f'data-queued-account="{account.pk}" data-queued-after="{before.pk}"' in html
+    assert "data-queued>" in html
     (task,) = queued()
     assert task["func"] == "kinsta_sync.tasks.sync_account"
     assert task["args"] == (account.pk, "all", SyncRun.Trigger.ADMIN)
+
+
+def test_the_sync_page_stops_waiting_once_the_queued_run_started_or_ended(client, everyone):
+    account = Site.objects.get(name="acme-shop").account
+    as_(client, everyone["staff"])
+    url = f"/sync/?queued={account.pk}&after=0"
+    assert "data-queued-account" in client.get(url).content.decode()
+    SyncRun.objects.create(account=account, trigger="admin", status="success", finished_at=timezone.now())
+    html = client.get(url).content.decode()
+    assert "data-queued-account" not in html and "data-queued>" not in html
+    assert "data-queued-account" not in client.get("/sync/?queued=x&after=").content.decode()
 
 
 def test_sync_now_does_not_queue_while_a_run_is_going(client, everyone):

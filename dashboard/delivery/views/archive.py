@@ -26,6 +26,7 @@ from dashboard.delivery.forms import SendNowForm, ShareLinkForm
 from dashboard.delivery.models import ReportSchedule, ReportSend, ShareLink
 from dashboard.delivery.views.common import in_client_context
 from dashboard.exports.downloads import attachment, report_file_name
+from dashboard.reports.periods import describe_query
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ShareRow:
     id: int
     url: str
     query: str
+    period: str  # the query in words ("Last 7 days, compared with the previous 7 days")
     note: str
     state: str
     expires_at: datetime
@@ -94,6 +96,7 @@ def _share_rows(request: HttpRequest, client: Client) -> list[ShareRow]:
             id=link.pk,
             url=request.build_absolute_uri(sharing.share_path(link)),
             query=urlencode(link.query) if isinstance(link.query, dict) else "",
+            period=describe_query(link.query) if isinstance(link.query, dict) else "",
             note=link.note,
             state=link.state(now),
             expires_at=link.expires_at,

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
@@ -28,7 +29,7 @@ from clients.access import (
     require_permission,
 )
 from clients.logos import logo_response, logo_url
-from clients.models import AgencyBranding
+from clients.models import AgencyBranding, Client
 from clients.rate_limits import count_request, seconds_left_in_window
 from dashboard.delivery import sharing
 from dashboard.delivery.forms import ShareLinkForm
@@ -39,7 +40,7 @@ from dashboard.exports.limits import PdfBusy
 from dashboard.reports import cache as report_cache
 from dashboard.reports import charts
 from dashboard.reports.periods import InvalidPeriod, compare_key
-from dashboard.reports.selectors import ClientReport, client_report, client_today
+from dashboard.reports.selectors import AUDIENCE_SHARE, ClientReport, client_report, client_today
 
 # --- Staff: create and revoke ---------------------------------------------------------------------------------
 
@@ -49,9 +50,13 @@ def share_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     client = get_client_for_user(request.user, slug)
     require_permission(request.user, PERM_CREATE_SHARE_LINKS)
     form = ShareLinkForm(request.POST)
+    # From the report page the link is shown back on the report (with a Copy button), not as a message.
+    from_report = request.POST.get("return_to") == "report"
+    query = sharing.clean_query(request.POST)
+    back = _report_url(client, query) if from_report else reports_url(client)
     if not form.is_valid():
         messages.error(request, _("The share link was not created: choose how many days it is valid (1 to 366)."))
-        return redirect(reports_url(client))
+        return redirect(back)
     query = sharing.clean_query(form.cleaned_data)
     try:
         client_periods(query, client)
@@ -62,11 +67,19 @@ def share_create_view(request: HttpRequest, slug: str) -> HttpResponse:
         client=client, query=query, days=form.cleaned_data["days"], created_by=request.user,
         note=form.cleaned_data["note"],
     )  # fmt: skip
+    if from_report:
+        request.session[sharing.NEW_LINK_SESSION_KEY] = link.pk
+        return redirect(_report_url(client, query))
     url = request.build_absolute_uri(sharing.share_path(link))
     messages.success(request, _("Share link created (valid until %(day)s): %(url)s") % {
         "day": formats.date_format(timezone.localtime(link.expires_at), "DATETIME_FORMAT"), "url": url,
     })  # fmt: skip
     return redirect(reports_url(client))
+
+
+def _report_url(client: Client, query: dict[str, str]) -> str:
+    url = reverse("reports-client", args=[client.slug])
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 @require_POST
@@ -115,7 +128,8 @@ def _shared_report(link: ShareLink) -> tuple[ClientReport, str]:
     query = QueryDict(mutable=True)
     query.update(sharing.clean_query(link.query))
     period, compare = client_periods(query, link.client)
-    return client_report(client=link.client, period=period, compare=compare), compare_key(compare)
+    report = client_report(client=link.client, period=period, compare=compare, audience=AUDIENCE_SHARE)
+    return report, compare_key(compare)
 
 
 @login_not_required

@@ -28,6 +28,11 @@ own definitions and the SQL that adds them up live in kinsta_sync.figures, which
 from dashboard.reports.selectors.analytics import Analytics, EnvironmentReport, SiteRow
 from dashboard.reports.selectors.client import (
     ACTIVITY_LIMIT,
+    AUDIENCE_CLIENT,
+    AUDIENCE_EMAIL,
+    AUDIENCE_PDF,
+    AUDIENCE_SHARE,
+    AUDIENCE_STAFF,
     ActivityRow,
     ClientInfo,
     ClientReport,
@@ -57,6 +62,11 @@ from kinsta_sync.figures import BANDWIDTH, CDN_BANDWIDTH, DISK_USAGE, METRICS, S
 
 __all__ = [
     "ACTIVITY_LIMIT",
+    "AUDIENCE_CLIENT",
+    "AUDIENCE_EMAIL",
+    "AUDIENCE_PDF",
+    "AUDIENCE_SHARE",
+    "AUDIENCE_STAFF",
     "BANDWIDTH",
     "CDN_BANDWIDTH",
     "DISK_USAGE",

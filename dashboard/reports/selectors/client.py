@@ -93,11 +93,38 @@ def _day_bounds(period: Period, zone_name: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _activity(site_names: dict[int, str], period: Period, zone_name: str) -> tuple[tuple[ActivityRow, ...], bool]:
+# Who is looking at a report: the staff's report page sees the whole activity log; the others (the client's
+# users, a share link, the PDF or CSV made for the client, the e-mail) see what the client's
+# `activity_shown_to_client` allows.
+AUDIENCE_STAFF = "staff"
+AUDIENCE_CLIENT = "client"
+AUDIENCE_SHARE = "share"
+AUDIENCE_PDF = "pdf"
+AUDIENCE_EMAIL = "email"
+AUDIENCES = (AUDIENCE_STAFF, AUDIENCE_CLIENT, AUDIENCE_SHARE, AUDIENCE_PDF, AUDIENCE_EMAIL)
+
+
+def activity_shown(client: Client, audience: str) -> str:
+    """What `audience` sees of the client's activity log: "all", "no_names" or "successful"."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"Unknown audience {audience!r}")
+    if audience == AUDIENCE_STAFF:
+        return str(Client.ActivityShown.ALL.value)  # a plain str: it is part of cache keys (repr)
+    return str(client.activity_shown_to_client or Client.ActivityShown.SUCCESSFUL.value)
+
+
+def _activity(
+    site_names: dict[int, str], period: Period, zone_name: str, shown: str = Client.ActivityShown.ALL
+) -> tuple[tuple[ActivityRow, ...], bool]:
     start, end = _day_bounds(period, zone_name)
+    entries_qs = ActivityLogEntry.objects.filter(
+        site_id__in=list(site_names), occurred_at__gte=start, occurred_at__lt=end
+    )
+    if shown == Client.ActivityShown.SUCCESSFUL:
+        entries_qs = entries_qs.filter(has_failed=False)
+    names = shown == Client.ActivityShown.ALL
     rows = list(
-        ActivityLogEntry.objects.filter(site_id__in=list(site_names), occurred_at__gte=start, occurred_at__lt=end)
-        .order_by("-occurred_at", "-kinsta_id")
+        entries_qs.order_by("-occurred_at", "-kinsta_id")
         .values_list(
             "occurred_at", "site_id", "type", "description", "initiated_by_name", "api_key_name",
             "initiated_by_role", "has_failed", "has_warning", "public_error", "is_done",
@@ -111,11 +138,11 @@ def _activity(site_names: dict[int, str], period: Period, zone_name: str) -> tup
             type=type_,
             description=description,
             # An action through the API has no person, only the key's name.
-            who=by_name or (f"API: {key_name}" if key_name else ""),
-            role=role,
+            who=(by_name or (f"API: {key_name}" if key_name else "")) if names else "",
+            role=role if names else "",
             has_failed=has_failed,
             has_warning=has_warning,
-            public_error=public_error,
+            public_error=public_error if shown != Client.ActivityShown.SUCCESSFUL else "",
             is_done=is_done,
         )
         for (occurred_at, site_id, type_, description, by_name, key_name, role, has_failed, has_warning,
@@ -125,7 +152,12 @@ def _activity(site_names: dict[int, str], period: Period, zone_name: str) -> tup
 
 
 def client_report(
-    *, client: Client, period: Period, compare: Period | None, cache_version: str | None = None
+    *,
+    client: Client,
+    period: Period,
+    compare: Period | None,
+    audience: str,
+    cache_version: str | None = None,
 ) -> ClientReport:
     """The client's report for a period, compared with `compare` (None: no comparison).
 
@@ -135,17 +167,22 @@ def client_report(
 
     With `cache_version` (dashboard.reports.cache.data_version()) the report is cached under it, the client and the
     periods; a cached report gets the client's details from `client` and a fresh `generated_at`.
+
+    `audience` says who is looking (AUDIENCE_*): staff see the whole activity log, everyone else what the
+    client's `activity_shown_to_client` allows. It is part of the cache key.
     """
+    shown = activity_shown(client, audience)
     if cache_version is not None:
         parts = (*report_cache.client_parts(client), *report_cache.period_parts(period),
-                 *report_cache.period_parts(compare))  # fmt: skip
+                 *report_cache.period_parts(compare), shown)  # fmt: skip
         report = report_cache.get_or_compute(
-            cache_version, "client-report", parts, lambda: client_report(client=client, period=period, compare=compare)
-        )
+            cache_version, "client-report", parts,
+            lambda: client_report(client=client, period=period, compare=compare, audience=audience),
+        )  # fmt: skip
         return replace(report, client=client_info(client), generated_at=timezone.now())
     environments = report_environments(Q(site__assignment__client=client), period, compare)
     points = Q(environment__site__assignment__client=client)
     fields = analytics_fields(environments, period, compare, points=points, staging_daily=False)
     site_names = {site.id: site.display_name for site in fields["sites"]}
-    activity, truncated = _activity(site_names, period, client.timezone)
+    activity, truncated = _activity(site_names, period, client.timezone, shown)
     return ClientReport(**fields, client=client_info(client), activity=activity, activity_truncated=truncated)
