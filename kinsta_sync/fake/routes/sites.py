@@ -54,7 +54,7 @@ def _environment_json(env: FakeEnvironment) -> dict[str, Any]:
 def _label_json(label: Ref) -> dict[str, Any]:
     # The document says string; public recordings of real responses show numbers ({"id": 3335, ...}). Where
     # the two disagree the fake serves both: a label id of digits only (AgencySpec.numeric_label_ids) goes
-    # out as a JSON number, every other one as a string. tests/kinsta_sync/test_fake_contract.py allows exactly this.
+    # out as a JSON number, every other one as a string. tests/kinsta_sync/fake/test_contract.py allows exactly this.
     return {"id": int(label.id) if label.id.isdigit() else label.id, "name": label.name}
 
 

@@ -2,39 +2,21 @@
 
 For every fault: the run names what failed and where (or counts the 429s/retries it absorbed), no stored
 row is lost or wrongly changed, and the next clean run leaves the mirror equal to the fake's data.
-Reproduce: `python3 runtests.py tests/kinsta_sync/test_sync_faults.py -v`.
+Reproduce: `python3 runtests.py tests/kinsta_sync/sync/test_faults.py -v`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 
-from kinsta_sync.fake.records import Ref
-from kinsta_sync.models import AnalyticsPoint, CompanyUser, Environment, Site, SyncRun, today_utc
+from kinsta_sync.models import AnalyticsPoint, Site, SyncRun
 from kinsta_sync.sync import exit_code, run_sync
-from tests.kinsta_sync.test_sync import expected_points, snapshot
+from tests.kinsta_sync.sync.helpers import age_mirror, expected_points, snapshot, stored_points
 
 pytestmark = pytest.mark.django_db
-
-
-def stored_points() -> dict[tuple, int]:
-    return {
-        (env, metric, day): value
-        for env, metric, day, value in AnalyticsPoint.objects.values_list(
-            "environment__kinsta_id", "metric", "day", "value"
-        )
-    }
-
-
-def age_mirror(days: int) -> None:
-    """Make the mirror look as if the last sync was `days` ago: the newest days are not stored yet."""
-    cutoff = today_utc() - timedelta(days=days)
-    AnalyticsPoint.objects.filter(day__gt=cutoff).delete()
-    Environment.objects.update(analytics_synced_through=cutoff)
 
 
 @dataclass(frozen=True)
@@ -214,7 +196,7 @@ def kill_a_sync_process_mid_analytics(fake_app, **env_overrides: str) -> None:
     env.update(KINSTA_REQUESTS_PER_MINUTE="100000", KINSTA_COMPANY_ID="", KINSTA_API_KEY="", **env_overrides)
     # Every analytics answer takes a while, so the process is surely mid-run when it is killed.
     fake_app.faults.add("slow", path="/analytics/", times=-1, seconds=0.3)
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     process = subprocess.Popen(
         [sys.executable, "manage.py", "kinsta_sync"], cwd=root, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -292,142 +274,3 @@ def test_a_killed_sync_is_seen_as_dead_within_a_minute_and_the_next_run_goes_ahe
     killed.refresh_from_db()
     assert killed.status == SyncRun.Status.FAILED
     assert "stopped without finishing" in killed.errors[-1]["message"]
-
-
-# --- One bad item costs only itself (issue 10) -------------------------------------------------------------
-
-
-def serve_sites_as(monkeypatch: pytest.MonkeyPatch, change) -> None:
-    """Let `change(site, body)` rewrite the item the fake's GET /sites serves for each site."""
-    from kinsta_sync.fake.routes import sites as fake_sites_module
-
-    original = fake_sites_module._site_list_json
-
-    def patched(site, include_environments):
-        body = original(site, include_environments)
-        change(site, body)
-        return body
-
-    monkeypatch.setattr(fake_sites_module, "_site_list_json", patched)
-
-
-def stored_labels(site_id: str) -> list[str]:
-    return sorted(Site.objects.get(kinsta_id=site_id).labels.values_list("kinsta_id", flat=True))
-
-
-@pytest.mark.parametrize("damage", ["label without a name", "labels not a list"])
-def test_a_site_whose_labels_cannot_be_read_keeps_its_stored_labels_and_costs_nothing_else(
-    damage, account, agency, monkeypatch
-):
-    assert run_sync(account=account).status == SyncRun.Status.SUCCESS
-    age_mirror(days=5)
-    index, victim = next((i, s) for i, s in enumerate(agency.active_sites()) if s.labels)
-    before = stored_labels(victim.id)
-    assert before == sorted(label.id for label in victim.labels)
-    added = Ref("label-added-in-mykinsta", "Added in MyKinsta")
-
-    def damage_victim(site, body):
-        if site.id != victim.id:
-            return
-        if damage == "labels not a list":
-            body["siteLabels"] = "launched"
-        else:  # the stored labels arrive without a name, next to a new readable one
-            body["siteLabels"] = [{"id": added.id, "name": added.name}] + [{"id": lab.id} for lab in site.labels]
-
-    serve_sites_as(monkeypatch, damage_victim)
-    run = run_sync(account=account)
-
-    # The run says what could not be read, where, and the value; it is partial, and it went on.
-    assert run.status == SyncRun.Status.PARTIAL
-    errors = [e for e in run.errors if e["step"] == "sites"]
-    assert errors and all(e["endpoint"] == "GET /sites" and e["item"] == victim.id for e in errors)
-    assert len(errors) == (1 if damage == "labels not a list" else len(victim.labels))
-    if damage == "labels not a list":
-        assert errors[0]["message"] == (
-            f"GET /sites: company.sites[{index}].siteLabels: expected a list of labels (value: 'launched')"
-        )
-    else:
-        assert errors[0]["message"] == (
-            f"GET /sites: company.sites[{index}].siteLabels[1].name: Field required "
-            f"(value: {{'id': {victim.labels[0].id!r}}})"
-        )
-    assert {e["step"] for e in run.errors} == {"sites"}
-    # The stored pairs stay (a parse problem is not Kinsta removing a label); the readable label is added.
-    expected = sorted([*before, added.id]) if damage == "label without a name" else before
-    assert stored_labels(victim.id) == expected
-    # Every other site, environment and analytics point is exactly what the fake serves.
-    for site in agency.active_sites():
-        if site.id != victim.id:
-            assert stored_labels(site.id) == sorted(label.id for label in site.labels)
-    assert Site.objects.filter(removed_at__isnull=True).count() == len(agency.active_sites())
-    assert {(*key, value) for key, value in stored_points().items()} == expected_points(agency, days=60)
-
-    monkeypatch.undo()
-    victim.labels.append(added)
-    healed = run_sync(account=account)
-
-    assert healed.status == SyncRun.Status.SUCCESS, healed.errors
-    assert stored_labels(victim.id) == sorted(label.id for label in victim.labels)
-
-
-def test_a_malformed_site_whose_id_can_be_read_is_not_marked_removed(account, agency, monkeypatch):
-    assert run_sync(account=account).status == SyncRun.Status.SUCCESS
-    gone, malformed = agency.sites[1], agency.sites[3]
-    agency.remove_site(gone.id)
-    malformed.display_name = "Renamed, but unreadable"
-    serve_sites_as(monkeypatch, lambda site, body: site.id == malformed.id and body.pop("status"))
-
-    run = run_sync(account=account, steps=["sites"])
-
-    assert run.status == SyncRun.Status.PARTIAL
-    assert [(e["step"], e["item"]) for e in run.errors] == [("sites", malformed.id)]
-    assert "].status: Field required" in run.errors[0]["message"]
-    # The site Kinsta no longer lists is marked removed, in the same run as the malformed one ...
-    assert Site.objects.get(kinsta_id=gone.id).removed_at is not None
-    assert not Environment.objects.filter(site__kinsta_id=gone.id, removed_at__isnull=True).exists()
-    # ... which Kinsta still lists: neither it nor its environments are removed, nor changed.
-    kept = Site.objects.get(kinsta_id=malformed.id)
-    assert kept.removed_at is None
-    assert kept.display_name != "Renamed, but unreadable"
-    assert not Environment.objects.filter(site__kinsta_id=malformed.id, removed_at__isnull=False).exists()
-    assert run.counts["sites"]["removed"] == 1
-    assert run.counts["environments"]["removed"] == len(gone.environments)
-
-
-@pytest.mark.parametrize("bad_id", ["missing", 1.5, None])
-def test_a_malformed_site_without_a_readable_id_marks_nothing_removed(bad_id, account, agency, monkeypatch):
-    assert run_sync(account=account).status == SyncRun.Status.SUCCESS
-    gone, unreadable = agency.sites[1], agency.sites[3]
-    agency.remove_site(gone.id)
-
-    def break_id(site, body):
-        if site.id == unreadable.id:
-            if bad_id == "missing":
-                del body["id"]
-            else:
-                body["id"] = bad_id
-
-    serve_sites_as(monkeypatch, break_id)
-    run = run_sync(account=account, steps=["sites"])
-
-    assert run.status == SyncRun.Status.PARTIAL
-    assert [(e["step"], e["item"]) for e in run.errors] == [("sites", "")]
-    # The unreadable item could be any stored site: nothing is marked removed until a clean list arrives.
-    assert not Site.objects.filter(removed_at__isnull=False).exists()
-    assert not Environment.objects.filter(removed_at__isnull=False).exists()
-
-    monkeypatch.undo()
-    assert run_sync(account=account, steps=["sites"]).status == SyncRun.Status.SUCCESS
-    assert list(Site.objects.filter(removed_at__isnull=False).values_list("kinsta_id", flat=True)) == [gone.id]
-
-
-def test_a_malformed_user_whose_id_can_be_read_is_not_marked_removed(account, agency):
-    assert run_sync(account=account).status == SyncRun.Status.SUCCESS
-    gone, malformed = agency.users[0], agency.users[1]
-    agency.users = [dataclasses.replace(u, full_name=None) if u is malformed else u for u in agency.users[1:]]
-
-    run = run_sync(account=account, steps=["users"])
-
-    assert [(e["step"], e["item"]) for e in run.errors] == [("users", malformed.id)]
-    assert CompanyUser.objects.get(kinsta_id=gone.id).removed_at is not None
-    assert CompanyUser.objects.get(kinsta_id=malformed.id).removed_at is None
