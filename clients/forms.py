@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from clients.models import Client, MappingRule
 from clients.rules import validate_pattern
@@ -35,12 +36,12 @@ class ClientPasswordResetForm(PasswordResetForm):
 
 class ClientAdminForm(forms.ModelForm):
     contact_emails_text = forms.CharField(
-        label="Contact e-mails",
+        label=gettext_lazy("Contact e-mails"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="One address per line (or separated by commas). Reports are sent to them.",
+        help_text=gettext_lazy("One address per line (or separated by commas). Reports are sent to them."),
     )
-    timezone = forms.ChoiceField(choices=timezone_choices, initial="UTC")
+    timezone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=timezone_choices, initial="UTC")
 
     class Meta:
         model = Client
@@ -83,14 +84,21 @@ class MappingRuleForm(forms.ModelForm):
 
 class AssignToClientForm(forms.Form):
     client = forms.ModelChoiceField(
-        queryset=Client.objects.filter(is_active=True), empty_label="— choose a client —", label="Client"
+        queryset=Client.objects.filter(is_active=True),
+        empty_label=gettext_lazy("— choose a client —"),
+        label=gettext_lazy("Client"),
     )
 
 
 class InviteClientUserForm(forms.Form):
-    email = forms.EmailField(label="E-mail address", max_length=150)
+    email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=150)
 
 
 class ImportClientsForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, header row client,contact_email,rule_kind,pattern.")
-    dry_run = forms.BooleanField(label="Dry run: check the file and show what would change", required=False)
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy("UTF-8, header row client,contact_email,rule_kind,pattern."),
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Dry run: check the file and show what would change"), required=False
+    )

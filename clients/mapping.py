@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from clients.models import Client, MappingRule, SiteAssignment
 from clients.rules import RuleIndex, SiteFacts
@@ -89,18 +90,32 @@ class MappingPlan:
         return out
 
     def summary(self) -> str:
-        verb = "Would assign" if self.dry_run else "Assigned"
-        return (
-            f"{verb} {len(self.assignments)} of {self.unmapped_count} unmapped site(s) by "
-            f"{len(self.rules)} active rule(s); {len(self.conflicts)} conflict(s)."
-        )
+        counts = {
+            "assigned": len(self.assignments),
+            "unmapped": self.unmapped_count,
+            "rules": len(self.rules),
+            "conflicts": len(self.conflicts),
+        }
+        if self.dry_run:
+            text = gettext(
+                "Would assign %(assigned)d of %(unmapped)d unmapped site(s) by %(rules)d active rule(s); "
+                "%(conflicts)d conflict(s)."
+            )
+        else:
+            text = gettext(
+                "Assigned %(assigned)d of %(unmapped)d unmapped site(s) by %(rules)d active rule(s); "
+                "%(conflicts)d conflict(s)."
+            )
+        return text % counts
 
 
 class PlanChanged(Exception):
     """The rules or sites changed between the preview and the apply; nothing was written."""
 
     def __init__(self, plan: MappingPlan) -> None:
-        super().__init__("The rules or the sites changed since the preview; nothing was written. Review it again.")
+        super().__init__(
+            gettext("The rules or the sites changed since the preview; nothing was written. Review it again.")
+        )
         self.plan = plan
 
 

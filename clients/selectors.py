@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clients.models import Client
 from kinsta_sync.figures import METRICS, live_site_figures
@@ -42,7 +43,7 @@ class Period:
         return (self.end - self.start).days + 1
 
     def __str__(self) -> str:
-        return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+        return gettext("%(start)s to %(end)s") % {"start": f"{self.start:%Y-%m-%d}", "end": f"{self.end:%Y-%m-%d}"}
 
 
 # The report's default period (dashboard.reports.periods.DEFAULT_PRESET, "30 days"): the admin's figures cover the

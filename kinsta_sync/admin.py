@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 from django_q.tasks import async_task
 
 from kinsta_sync.models import (
@@ -26,11 +27,13 @@ from kinsta_sync.models import (
 class KinstaAccountForm(forms.ModelForm):
     # Write-only: the stored key is never sent back to the browser, not even masked in the input.
     api_key = forms.CharField(
-        label="API key",
+        label=gettext_lazy("API key"),
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Paste a key from MyKinsta (Company settings → API Keys). Leave empty to keep the stored key.",
+        help_text=gettext_lazy(
+            "Paste a key from MyKinsta (Company settings → API Keys). Leave empty to keep the stored key."
+        ),
     )
 
     class Meta:
@@ -40,7 +43,7 @@ class KinstaAccountForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if not self.instance.pk and not cleaned.get("api_key"):
-            self.add_error("api_key", "A new account needs an API key.")
+            self.add_error("api_key", gettext("A new account needs an API key."))
         return cleaned
 
     def save(self, commit: bool = True) -> KinstaAccount:
@@ -65,7 +68,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.action(description="Sync now", permissions=["sync"])
+@admin.action(description=gettext_lazy("Sync now"), permissions=["sync"])
 def sync_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[KinstaAccount]) -> None:
     for account in queryset:
         async_task(
@@ -75,8 +78,16 @@ def sync_now(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Query
             SyncRun.Trigger.ADMIN,
             task_name=f"kinsta-sync-{account.pk}-admin",
         )
+    count = queryset.count()
     modeladmin.message_user(
-        request, f"Queued a sync of {queryset.count()} account(s). Progress shows under Sync runs.", messages.SUCCESS
+        request,
+        ngettext(
+            "Queued a sync of %(count)d account. Progress shows under Sync runs.",
+            "Queued a sync of %(count)d accounts. Progress shows under Sync runs.",
+            count,
+        )
+        % {"count": count},
+        messages.SUCCESS,
     )
 
 
@@ -91,7 +102,7 @@ class KinstaAccountAdmin(admin.ModelAdmin):
         # The same permission as the sync page's "Sync now" (clients.access.PERM_START_SYNC).
         return request.user.has_perm("kinsta_sync.sync_kinstaaccount")
 
-    @admin.display(description="API key")
+    @admin.display(description=gettext_lazy("API key"))
     def masked_api_key(self, obj: KinstaAccount) -> str:
         return obj.masked_api_key
 
@@ -118,7 +129,7 @@ class SiteAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Site]:
         return super().get_queryset(request).select_related("account").prefetch_related("labels")
 
-    @admin.display(description="Labels")
+    @admin.display(description=gettext_lazy("Labels"))
     def label_list(self, obj: Site) -> str:
         # Label names come from Kinsta: format_html_join escapes them.
         return format_html_join(", ", "{}", ((label.name,) for label in obj.labels.all()))
@@ -164,7 +175,7 @@ class ActivityLogEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["site"]
     date_hierarchy = "occurred_at"
 
-    @admin.display(description="Description")
+    @admin.display(description=gettext_lazy("Description"))
     def short_description(self, obj: ActivityLogEntry) -> str:
         return obj.description[:120]
 
@@ -204,11 +215,11 @@ class SyncRunAdmin(ReadOnlyAdmin):
     ]
     exclude = ["steps", "counts", "errors", "current_step", "progress_done", "progress_total"]
 
-    @admin.display(description="Steps")
+    @admin.display(description=gettext_lazy("Steps"))
     def step_list(self, obj: SyncRun) -> str:
         return ", ".join(obj.steps)
 
-    @admin.display(description="Progress")
+    @admin.display(description=gettext_lazy("Progress"))
     def progress(self, obj: SyncRun) -> str:
         if obj.status != SyncRun.Status.RUNNING:
             return "—"
@@ -216,11 +227,11 @@ class SyncRunAdmin(ReadOnlyAdmin):
             return f"{obj.current_step}: {obj.progress_done}/{obj.progress_total}"
         return obj.current_step
 
-    @admin.display(description="Errors")
+    @admin.display(description=gettext_lazy("Errors"))
     def error_count(self, obj: SyncRun) -> int:
         return len(obj.errors)
 
-    @admin.display(description="Counts")
+    @admin.display(description=gettext_lazy("Counts"))
     def counts_table(self, obj: SyncRun) -> str:
         rows = format_html_join(
             "",
@@ -231,14 +242,18 @@ class SyncRunAdmin(ReadOnlyAdmin):
             ),
         )
         return format_html(
-            "<table><tr><th></th><th>created</th><th>updated</th><th>unchanged</th><th>removed</th></tr>{}</table>",
+            "<table><tr><th></th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+            pgettext("sync count", "created"),
+            pgettext("sync count", "updated"),
+            pgettext("sync count", "unchanged"),
+            pgettext("sync count", "removed"),
             rows,
         )
 
-    @admin.display(description="Errors")
+    @admin.display(description=gettext_lazy("Errors"))
     def error_list(self, obj: SyncRun) -> str:
         if not obj.errors:
-            return "none"
+            return gettext("none")
         return format_html(
             "<ol>{}</ol>",
             format_html_join(

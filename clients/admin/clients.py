@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from clients import assignment, csv_import, invitations, selectors
 from clients.admin.common import LogoInput
@@ -40,13 +42,13 @@ def _figures(client: Client) -> selectors.ClientFigures:
 
 
 def _number(value: int | None) -> str:
-    return "no data" if value is None else f"{value:,}"
+    return gettext("no data") if value is None else f"{value:,}"
 
 
 def _bytes(value: int | None) -> str:
     """Decimal units (1 GB = 1,000,000,000 bytes), as the report shows sizes (kinsta_sync.figures)."""
     if value is None:
-        return "no data"
+        return gettext("no data")
     size, decimals, unit = scale_bytes(value)
     return f"{size:,.{decimals}f} {unit}"
 
@@ -64,7 +66,8 @@ class AddSiteForm(forms.ModelForm):
             if other is not None:
                 self.add_error(
                     "site",
-                    f"This site belongs to {other.client.name}. To move it, use “Assign to client…” on the site list.",
+                    gettext("This site belongs to %(client)s. To move it, use “Assign to client…” on the site list.")
+                    % {"client": other.client.name},
                 )
                 return
         super().validate_unique()
@@ -80,10 +83,13 @@ class SiteAssignmentInline(admin.TabularInline):
     fields = ["site_link", "site_status", "how", "visits", "bandwidth", "cdn_bandwidth", "assigned_on"]
     readonly_fields = fields
     extra = 0
-    verbose_name = "site"
-    verbose_name_plural = (
-        f"sites (the report's figures over its default period, the last {selectors.REPORT_DEFAULT_DAYS} days "
-        "in the client's time zone; live environments only)"
+    verbose_name = gettext_lazy("site")
+    verbose_name_plural = format_lazy(
+        gettext_lazy(
+            "sites (the report's figures over its default period, the last {days} days in the client's time zone; "
+            "live environments only)"
+        ),
+        days=selectors.REPORT_DEFAULT_DAYS,
     )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -92,34 +98,41 @@ class SiteAssignmentInline(admin.TabularInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet[SiteAssignment]:
         return super().get_queryset(request).select_related("site", "rule", "client")
 
-    @admin.display(description="Site")
+    @admin.display(description=gettext_lazy("Site"))
     def site_link(self, obj: SiteAssignment) -> str:
         url = reverse("admin:kinsta_sync_site_change", args=[obj.site_id])
         return format_html('<a href="{}">{}</a><br><small>{}</small>', url, obj.site.display_name, obj.site.name)
 
-    @admin.display(description="On Kinsta")
+    @admin.display(description=gettext_lazy("On Kinsta"))
     def site_status(self, obj: SiteAssignment) -> str:
-        return f"removed {obj.site.removed_at:%Y-%m-%d}" if obj.site.removed_at else "present"
+        if obj.site.removed_at:
+            return gettext("removed %(date)s") % {"date": f"{obj.site.removed_at:%Y-%m-%d}"}
+        return gettext("present")
 
-    @admin.display(description="Assigned")
+    @admin.display(description=gettext_lazy("Assigned"))
     def how(self, obj: SiteAssignment) -> str:
         if obj.source == SiteAssignment.Source.RULE:
-            return f"by rule {obj.rule.get_kind_display().lower()} {obj.rule.pattern}" if obj.rule else "by a rule"
-        return "by hand"
+            if obj.rule is None:
+                return gettext("by a rule")
+            return gettext("by rule %(kind)s %(pattern)s") % {
+                "kind": obj.rule.get_kind_display().lower(),
+                "pattern": obj.rule.pattern,
+            }
+        return gettext("by hand")
 
-    @admin.display(description="Since")
+    @admin.display(description=gettext_lazy("Since"))
     def assigned_on(self, obj: SiteAssignment) -> str:
         return f"{obj.assigned_at:%Y-%m-%d}"
 
-    @admin.display(description="Visits")
+    @admin.display(description=gettext_lazy("Visits"))
     def visits(self, obj: SiteAssignment) -> str:
         return _number(_figures(obj.client).site(obj.site_id)[Metric.VISITS])
 
-    @admin.display(description="Bandwidth")
+    @admin.display(description=gettext_lazy("Bandwidth"))
     def bandwidth(self, obj: SiteAssignment) -> str:
         return _bytes(_figures(obj.client).site(obj.site_id)[Metric.BANDWIDTH])
 
-    @admin.display(description="CDN bandwidth")
+    @admin.display(description=gettext_lazy("CDN bandwidth"))
     def cdn_bandwidth(self, obj: SiteAssignment) -> str:
         return _bytes(_figures(obj.client).site(obj.site_id)[Metric.CDN_BANDWIDTH])
 
@@ -134,8 +147,8 @@ class AddSitesInline(admin.TabularInline):
     autocomplete_fields = ["site"]
     extra = 0
     can_delete = False
-    verbose_name = "site to add by hand"
-    verbose_name_plural = "add sites by hand"
+    verbose_name = gettext_lazy("site to add by hand")
+    verbose_name_plural = gettext_lazy("add sites by hand")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SiteAssignment]:
         return super().get_queryset(request).none()
@@ -153,19 +166,19 @@ class ClientMembershipInline(admin.TabularInline):
     fields = ["user", "email", "invited_at", "last_login"]
     readonly_fields = fields
     extra = 0
-    verbose_name = "client user"
-    verbose_name_plural = "client users (invite them with the button above)"
+    verbose_name = gettext_lazy("client user")
+    verbose_name_plural = gettext_lazy("client users (invite them with the button above)")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="E-mail")
+    @admin.display(description=gettext_lazy("E-mail"))
     def email(self, obj: ClientMembership) -> str:
         return obj.user.email
 
-    @admin.display(description="Last login")
+    @admin.display(description=gettext_lazy("Last login"))
     def last_login(self, obj: ClientMembership) -> str:
-        return f"{obj.user.last_login:%Y-%m-%d %H:%M}" if obj.user.last_login else "never (invited)"
+        return f"{obj.user.last_login:%Y-%m-%d %H:%M}" if obj.user.last_login else gettext("never (invited)")
 
 
 @admin.register(Client)
@@ -184,8 +197,11 @@ class ClientAdmin(admin.ModelAdmin):
 
     fieldsets = [
         (None, {"fields": ["name", "slug", "is_active", "contact_emails_text", "period_totals"]}),
-        ("Reports", {"fields": ["language", "timezone", "logo", "brand_color", "activity_shown_to_client"]}),
-        ("Internal", {"fields": ["notes"]}),
+        (
+            gettext_lazy("Reports"),
+            {"fields": ["language", "timezone", "logo", "brand_color", "activity_shown_to_client"]},
+        ),
+        (gettext_lazy("Internal"), {"fields": ["notes"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Client]:
@@ -197,31 +213,36 @@ class ClientAdmin(admin.ModelAdmin):
             .order_by("name", "pk")
         )
 
-    @admin.display(description="Sites", ordering="n_sites")
+    @admin.display(description=gettext_lazy("Sites"), ordering="n_sites")
     def site_count(self, obj: Client) -> int:
         return obj.n_sites  # type: ignore[attr-defined]
 
-    @admin.display(description="Rules", ordering="n_rules")
+    @admin.display(description=gettext_lazy("Rules"), ordering="n_rules")
     def rule_count(self, obj: Client) -> int:
         return obj.n_rules  # type: ignore[attr-defined]
 
-    @admin.display(description="Contacts")
+    @admin.display(description=gettext_lazy("Contacts"))
     def contacts(self, obj: Client) -> str:
         return ", ".join(obj.contact_email_list[:2]) + (" …" if len(obj.contact_email_list) > 2 else "")
 
-    @admin.display(description=f"Report figures, last {selectors.REPORT_DEFAULT_DAYS} days")
+    @admin.display(
+        description=format_lazy(gettext_lazy("Report figures, last {days} days"), days=selectors.REPORT_DEFAULT_DAYS)
+    )
     def period_totals(self, obj: Client) -> str:
         if not obj.pk:
             return "—"
         figures = _figures(obj)
         totals = figures.totals
         return format_html(
-            "{} visits · {} bandwidth · {} CDN bandwidth <small>({}, the report's default period in the "
-            "client's time zone: live environments only, removed sites included, as in the report)</small>",
-            _number(totals[Metric.VISITS]),
-            _bytes(totals[Metric.BANDWIDTH]),
-            _bytes(totals[Metric.CDN_BANDWIDTH]),
-            str(figures.period),
+            gettext(
+                "{visits} visits · {bandwidth} bandwidth · {cdn} CDN bandwidth <small>({period}, the report's "
+                "default period in the client's time zone: live environments only, removed sites included, as in "
+                "the report)</small>"
+            ),
+            visits=_number(totals[Metric.VISITS]),
+            bandwidth=_bytes(totals[Metric.BANDWIDTH]),
+            cdn=_bytes(totals[Metric.CDN_BANDWIDTH]),
+            period=str(figures.period),
         )
 
     def change_view(
@@ -271,12 +292,16 @@ class ClientAdmin(admin.ModelAdmin):
                 form.add_error("email", str(exc))
             else:
                 self.message_user(
-                    request, format_html("Sent an invitation to {} for {}.", user.email, client.name), messages.SUCCESS
+                    request,
+                    format_html(
+                        gettext("Sent an invitation to {email} for {client}."), email=user.email, client=client.name
+                    ),
+                    messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:clients_client_change", args=[client.pk]))
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Invite a client user to {client.name}",
+            "title": gettext("Invite a client user to %(client)s") % {"client": client.name},
             "opts": self.opts,
             "original": client,
             "form": form,
@@ -294,7 +319,7 @@ class ClientAdmin(admin.ModelAdmin):
                 self.message_user(request, result.summary(), messages.SUCCESS)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Import clients from a CSV file",
+            "title": gettext("Import clients from a CSV file"),
             "opts": self.opts,
             "form": form,
             "result": result,

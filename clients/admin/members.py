@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from clients.models import ClientMembership
 
@@ -18,10 +19,10 @@ class ClientMembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["client"]
     raw_id_fields = ["user"]
 
-    @admin.display(description="E-mail", ordering="user__email")
+    @admin.display(description=gettext_lazy("E-mail"), ordering="user__email")
     def user_email(self, obj: ClientMembership) -> str:
         return obj.user.email
 
-    @admin.display(description="Last login", ordering="user__last_login")
+    @admin.display(description=gettext_lazy("Last login"), ordering="user__last_login")
     def user_last_login(self, obj: ClientMembership) -> Any:
         return obj.user.last_login

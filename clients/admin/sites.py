@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from clients import assignment, mapping, selectors
 from clients.admin.common import can_assign, current_plan
@@ -23,11 +24,16 @@ from kinsta_sync.models import Site
 
 
 class MappedFilter(admin.SimpleListFilter):
-    title = "client mapping"
+    title = gettext_lazy("client mapping")
     parameter_name = "mapped"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Mapped"), ("no", "Unmapped"), ("manual", "Mapped by hand"), ("rule", "Mapped by a rule")]
+        return [
+            ("yes", gettext("Mapped")),
+            ("no", gettext("Unmapped")),
+            ("manual", gettext("Mapped by hand")),
+            ("rule", gettext("Mapped by a rule")),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Site]) -> QuerySet[Site]:
         value = self.value()
@@ -41,11 +47,11 @@ class MappedFilter(admin.SimpleListFilter):
 
 
 class RemovedFilter(admin.SimpleListFilter):
-    title = "on Kinsta"
+    title = gettext_lazy("on Kinsta")
     parameter_name = "removed"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("no", "Present"), ("yes", "Removed from Kinsta")]
+        return [("no", gettext("Present")), ("yes", gettext("Removed from Kinsta"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Site]) -> QuerySet[Site]:
         if self.value() == "yes":
@@ -56,11 +62,11 @@ class RemovedFilter(admin.SimpleListFilter):
 
 
 class EnvironmentFilter(admin.SimpleListFilter):
-    title = "environments"
+    title = gettext_lazy("environments")
     parameter_name = "environments"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("staging", "With a staging environment"), ("live-only", "Live only")]
+        return [("staging", gettext("With a staging environment")), ("live-only", gettext("Live only"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Site]) -> QuerySet[Site]:
         staging = Q(environments__is_live=False, environments__removed_at__isnull=True)
@@ -72,7 +78,7 @@ class EnvironmentFilter(admin.SimpleListFilter):
 
 
 class ClientFilter(admin.SimpleListFilter):
-    title = "client"
+    title = gettext_lazy("client")
     parameter_name = "client"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -84,7 +90,7 @@ class ClientFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.action(description="Assign to client…", permissions=["assign"])
+@admin.action(description=gettext_lazy("Assign to client…"), permissions=["assign"])
 def assign_to_client(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Site]) -> Any:
     """An intermediate page (like Django's delete confirmation): pick the client, then assign."""
     form = AssignToClientForm(request.POST if "post" in request.POST else None)
@@ -92,13 +98,19 @@ def assign_to_client(modeladmin: admin.ModelAdmin, request: HttpRequest, queryse
         client = form.cleaned_data["client"]
         count = assignment.assign_sites(sites=list(queryset), client=client, assigned_by=request.user)
         modeladmin.message_user(
-            request, format_html("Assigned {} site(s) to {}.", count, client.name), messages.SUCCESS
+            request,
+            format_html(
+                ngettext("Assigned {count} site to {client}.", "Assigned {count} sites to {client}.", count),
+                count=count,
+                client=client.name,
+            ),
+            messages.SUCCESS,
         )
         return None  # back to the list
     sites = list(queryset.select_related("assignment__client").order_by("display_name"))
     context = {
         **modeladmin.admin_site.each_context(request),
-        "title": "Assign sites to a client",
+        "title": gettext("Assign sites to a client"),
         "opts": modeladmin.model._meta,
         "form": form,
         "sites": sites,
@@ -110,10 +122,15 @@ def assign_to_client(modeladmin: admin.ModelAdmin, request: HttpRequest, queryse
     return TemplateResponse(request, "admin/clients/assign_to_client.html", context)
 
 
-@admin.action(description="Remove from client", permissions=["assign"])
+@admin.action(description=gettext_lazy("Remove from client"), permissions=["assign"])
 def remove_from_client(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Site]) -> None:
     count = assignment.unassign_sites(sites=list(queryset))
-    modeladmin.message_user(request, f"Removed {count} site(s) from their client.", messages.SUCCESS)
+    modeladmin.message_user(
+        request,
+        ngettext("Removed %(count)d site from its client.", "Removed %(count)d sites from their clients.", count)
+        % {"count": count},
+        messages.SUCCESS,
+    )
 
 
 admin.site.unregister(Site)
@@ -145,21 +162,21 @@ class ClientSiteAdmin(SiteAdmin):
             queryset = queryset.filter(assignment__isnull=True)
         return super().get_search_results(request, queryset, search_term)
 
-    @admin.display(description="Site", ordering="display_name")
+    @admin.display(description=gettext_lazy("Site"), ordering="display_name")
     def site_column(self, obj: Site) -> str:
         # The display name and Kinsta's own name in one cell: the list stays readable beside two sidebars.
         return format_html("{}<br><small>{}</small>", obj.display_name, obj.name)
 
-    @admin.display(description="Client", ordering="assignment__client__name")
+    @admin.display(description=gettext_lazy("Client"), ordering="assignment__client__name")
     def client_link(self, obj: Site) -> str:
         assignment = getattr(obj, "assignment", None)
         if assignment is None:
-            return format_html('<span class="unmapped">{}</span>', "unmapped")
+            return format_html('<span class="unmapped">{}</span>', gettext("unmapped"))
         url = reverse("admin:clients_client_change", args=[assignment.client_id])
-        how = "by hand" if assignment.source == SiteAssignment.Source.MANUAL else "by rule"
+        how = gettext("by hand") if assignment.source == SiteAssignment.Source.MANUAL else gettext("by rule")
         return format_html('<a href="{}">{}</a> <small>({})</small>', url, assignment.client.name, how)
 
-    @admin.display(description="Domains")
+    @admin.display(description=gettext_lazy("Domains"))
     def domain_list(self, obj: Site) -> str:
         domains: list[str] = []
         for env in obj.environments.all():
@@ -189,17 +206,24 @@ class SuggestionMixin:
         finally:
             current_plan.reset(token)
 
-    @admin.display(description="Rules would…")
+    @admin.display(description=gettext_lazy("Rules would…"))
     def suggestion(self, obj: Site) -> str:
         plan = current_plan.get()
         entry = plan.by_site().get(obj.pk) if plan is not None else None
         if isinstance(entry, mapping.Conflict):
             names = sorted({rule.client.name for rule in entry.losers})
             return format_html(
-                '<span class="conflict">conflict: {}</span>', format_html_join(" / ", "{}", ((n,) for n in names))
+                '<span class="conflict">{}</span>',
+                format_html(
+                    gettext("conflict: {clients}"), clients=format_html_join(" / ", "{}", ((n,) for n in names))
+                ),
             )
         if isinstance(entry, mapping.PlannedAssignment):
-            return format_html("assign to {} <small>({})</small>", entry.client.name, entry.rule.pattern)
+            return format_html(
+                gettext("assign to {client} <small>({pattern})</small>"),
+                client=entry.client.name,
+                pattern=entry.rule.pattern,
+            )
         return "—"
 
 

@@ -52,7 +52,7 @@ def test_staff_map_every_synced_site_with_the_bulk_action_and_a_rule(
     page.screenshot(path=screenshot_dir / "mapping-2-assign.png", full_page=True)
     page.click("#assign-form input[type=submit]")
     page.wait_for_selector("#unmapped-count")
-    assert "Assigned 2 site(s) to Acme Corp." in page.locator("ul.messagelist").inner_text()
+    assert "Assigned 2 sites to Acme Corp." in page.locator("ul.messagelist").inner_text()
     assert unmapped_count(page) == total - 2
     for name in chosen:
         assert name not in page.locator("#result_list").inner_text()

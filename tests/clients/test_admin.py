@@ -132,7 +132,7 @@ def test_the_bulk_action_asks_for_the_client_then_assigns(admin_client, world):
         follow=True,
     )
 
-    assert "Assigned 2 site(s) to Acme Corp." in step2.content.decode()
+    assert "Assigned 2 sites to Acme Corp." in step2.content.decode()
     assert 'data-count="0"' in step2.content.decode()
     rows = SiteAssignment.objects.filter(site__name__startswith="initech")
     assert {(r.client.slug, r.source) for r in rows} == {("acme", "manual")}

@@ -259,22 +259,22 @@ def test_a_client_without_sites_gets_a_pdf_that_says_so(media, no_chromium):
 
 
 def test_work_done_counts_the_activity_by_kind_and_lists_the_newest(hostile, no_chromium):
-    from dashboard.exports.pdf import PDF_ACTIVITY_ROWS, _spell_out, activity_kinds
+    from dashboard.exports.pdf import PDF_ACTIVITY_ROWS, activity_kinds, activity_label
 
     account = hostile.site_assignments.first().site.account
     site = hostile.site_assignments.first().site
     for i in range(PDF_ACTIVITY_ROWS + 5):
         ActivityLogEntry.objects.create(
             account=account, kinsta_id=1000 + i, site=site, occurred_at=timezone.now() - timedelta(days=1),
-            type="clearCache" if i % 2 else "updateNotificationSettings", has_failed=i == 3,
+            type="clearCache" if i % 2 else "tweakSomethingNew", has_failed=i == 3,
         )  # fmt: skip
     report, pdf = render(hostile, Period(date.today() - timedelta(days=3), date.today() - timedelta(days=1)))
     kinds = {kind.label: (kind.count, kind.failed) for kind in activity_kinds(report)}
-    # The fixture's five plugin updates, and the entries above (no label for the last kind: spelled out).
-    assert kinds == {"Update notification settings": (18, 0), "Cache clears": (17, 1), "Plugin updates": (5, 0)}
-    assert _spell_out("updateNotificationSettings") == "Update notification settings"
+    # The fixture's five plugin updates, and the entries above (no label for the last kind: Kinsta's type as written).
+    assert kinds == {"Other: tweakSomethingNew": (18, 0), "Cache clears": (17, 1), "Plugin updates": (5, 0)}
+    assert activity_label("updateNotificationSettings") == "Notification settings changes"
     text = flat(text_of(pdf.content))
-    assert "Cache clears" in text and "Update notification settings" in text
+    assert "Cache clears" in text and "Other: tweakSomethingNew" in text
     assert f"And {18 + 17 + 5 - PDF_ACTIVITY_ROWS} earlier entries, on the report page." in text
 
 
@@ -285,3 +285,19 @@ def test_a_client_user_downloads_their_own_pdf(client, client_a_user, media, no_
     assert response["X-Report-Charts"] == "tables"
     assert response["Cache-Control"] == "private, no-store"
     assert "Acme Shop" in text_of(response.content)
+
+
+def test_activity_kinds_speak_the_clients_language_and_keep_unknown_types_as_kinsta_wrote_them():
+    from django.utils.translation import override
+
+    from dashboard.exports.pdf import ACTIVITY_LABELS, activity_label
+
+    with override("de"):
+        assert activity_label("updatePlugin") == "Plugin-Updates"
+        assert activity_label("updateNotificationSettings") == "Benachrichtigungseinstellungen geändert"
+        assert activity_label("tweakSomethingNew") == "Sonstiges: tweakSomethingNew"
+        english = {str(label) for label in ACTIVITY_LABELS.values()}
+    with override("en"):
+        english_now = {str(label) for label in ACTIVITY_LABELS.values()}
+    assert english.isdisjoint(english_now), "every known activity type has a German label"
+    assert activity_label("") == "—"
