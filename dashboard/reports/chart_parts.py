@@ -7,13 +7,14 @@ Text is translated with the active language, and numbers use its separators.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.utils import formats
+from django.utils import formats, numberformat
 from django.utils.translation import get_language, gettext
 
 from kinsta_sync.figures import scale_bytes
@@ -92,6 +93,14 @@ def _language() -> str:
 
 def short_date(day: date) -> str:
     """A day as the charts write it: "Nov 1" in English, "1. Nov." in German."""
+    return _short_date(day, get_language() or "")
+
+
+# A report's charts name the same days once per trace (x values, hover, the comparison): Django's date
+# formatting is slow enough that doing it every time was most of the charts' time. Keyed by the active
+# language, which is all the result depends on.
+@functools.lru_cache(maxsize=4096)
+def _short_date(day: date, language: str) -> str:
     return formats.date_format(day, _CHART_DATE.get(_language(), "M j"))
 
 
@@ -131,7 +140,13 @@ def grain(days: Sequence[date]) -> str:
     return "day"
 
 
-def buckets(days: Sequence[date]) -> list[Bucket]:
+def buckets(days: Sequence[date]) -> tuple[Bucket, ...]:
+    """The period's bars or points (days, weeks or months), in order; computed once per period."""
+    return _buckets(tuple(days))
+
+
+@functools.lru_cache(maxsize=64)
+def _buckets(days: tuple[date, ...]) -> tuple[Bucket, ...]:
     kind = grain(days)
     out: list[Bucket] = []
     for i, day in enumerate(days):
@@ -139,7 +154,7 @@ def buckets(days: Sequence[date]) -> list[Bucket]:
             out[-1] = Bucket(out[-1].first, day, out[-1].start, i + 1)
         else:
             out.append(Bucket(day, day, i, i + 1))
-    return out
+    return tuple(out)
 
 
 def _key(day: date, kind: str, index: int) -> tuple[int, ...]:
@@ -172,8 +187,13 @@ def group(values: Sequence[int | None], parts: Sequence[Bucket], *, gauge: bool 
 
 def x_values(days: Sequence[date]) -> list[str]:
     """The x categories of a chart over these days: one per bucket, named as hover shows them."""
+    return list(_x_values(tuple(days), get_language() or ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _x_values(days: tuple[date, ...], language: str) -> tuple[str, ...]:
     kind = grain(days)
-    return [bucket_label(part, kind) for part in buckets(days)]
+    return tuple(bucket_label(part, kind) for part in buckets(days))
 
 
 def _tick_indexes(n: int) -> list[int]:
@@ -250,7 +270,23 @@ def format_bytes(value: float, decimals: int | None = None) -> str:
     """Decimal units with a space and the language's separators, as on the cards ("243 GB", "22,7 GB")."""
     size, default_decimals, unit = scale_bytes(int(value))
     places = default_decimals if decimals is None else decimals
-    return f"{formats.number_format(size, places, use_l10n=True, force_grouping=True)} {unit}"
+    return f"{_number_format(size, places)} {unit}"
+
+
+def _number_format(value: float, decimals: int) -> str:
+    """formats.number_format(value, decimals, use_l10n=True, force_grouping=True), with the language's
+    separators looked up once per language instead of three times per number (a chart hovers hundreds)."""
+    decimal, grouping, thousands = _number_separators(get_language())
+    return numberformat.format(value, decimal, decimals, grouping, thousands, force_grouping=True, use_l10n=True)
+
+
+@functools.lru_cache(maxsize=16)
+def _number_separators(language: str | None) -> tuple[str, Any, str]:
+    return (
+        formats.get_format("DECIMAL_SEPARATOR", language, use_l10n=True),
+        formats.get_format("NUMBER_GROUPING", language, use_l10n=True),
+        formats.get_format("THOUSAND_SEPARATOR", language, use_l10n=True),
+    )
 
 
 def byte_ticks(layout: dict[str, Any], data: Sequence[dict[str, Any]]) -> None:
@@ -273,9 +309,7 @@ def byte_ticks(layout: dict[str, Any], data: Sequence[dict[str, Any]]) -> None:
         decimals += 1
     axis["tickmode"] = "array"
     axis["tickvals"] = values
-    axis["ticktext"] = [
-        f"{formats.number_format(v / scale, decimals, use_l10n=True, force_grouping=True)} {unit}" for v in values
-    ]
+    axis["ticktext"] = [f"{_number_format(v / scale, decimals)} {unit}" for v in values]
     axis["range"] = [0, values[-1] * 1.02]
 
 

@@ -209,6 +209,26 @@ def test_dates_on_axes_and_hover_are_the_languages_short_form(report):
         assert chart_parts.short_date(date(2026, 11, 1)) == "1. Nov."
 
 
+def test_the_remembered_labels_and_numbers_are_django_s_own_in_each_language():
+    """chart_parts remembers day labels, buckets, x values and separators per language (they were most of the
+    charts' time): whatever was asked first, each language gets what Django's formatting gives it."""
+    from django.utils import formats
+
+    days = tuple(D + timedelta(days=i) for i in range(120))  # weekly buckets, cut weeks at both ends
+    for language in ("en", "de", "en", "de"):
+        with translation.override(language):
+            expected = [
+                chart_parts.bucket_label(part, chart_parts.grain(days))
+                for part in chart_parts._buckets.__wrapped__(days)
+            ]
+            assert chart_parts.x_values(days) == expected
+            assert chart_parts.short_date(D) == formats.date_format(D, "j. N" if language == "de" else "M j")
+            for value in (999, 1_234_567, 22_749_999_999, 243_000_000_000):
+                size, decimals, unit = chart_parts.scale_bytes(value)
+                number = formats.number_format(size, decimals, use_l10n=True, force_grouping=True)
+                assert chart_parts.format_bytes(value) == f"{number} {unit}"
+
+
 def test_a_site_keeps_its_colour_and_legend_place_whatever_its_visits_this_period():
     account = make_account()
     client = make_client("Stable")

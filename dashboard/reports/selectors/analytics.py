@@ -193,20 +193,23 @@ def _analytics(
             .values_list("metric", "day", "total")
         ):
             compare_live[metric][(day - compare.start).days] = total
+    live_daily: dict[str, list[int | None]] = {m: [None] * n for m in METRICS}
     if daily_ids:
+        # One pass over the rows (the page's largest read): each point goes into its environment's series and,
+        # for a live environment, into the live total of its day.
+        index = {day: i for i, day in enumerate(days)}
+        live = set(live_ids)
         for env_id, metric, day, value in (
             AnalyticsPoint.objects.filter(daily_points, in_period, metric__in=METRICS)
             .order_by()
             .values_list("environment_id", "metric", "day", "value")
         ):
-            per_env[env_id][metric][(day - period.start).days] = value
-    live_daily: dict[str, list[int | None]] = {m: [None] * n for m in METRICS}
-    for env_id in live_ids:
-        for metric, column in per_env[env_id].items():
-            out = live_daily[metric]
-            for i, value in enumerate(column):
-                if value is not None:
-                    out[i] = value if out[i] is None else out[i] + value  # type: ignore[operator]
+            i = index[day]
+            per_env[env_id][metric][i] = value
+            if env_id in live and value is not None:
+                out = live_daily[metric]
+                previous = out[i]
+                out[i] = value if previous is None else previous + value
 
     return {
         "days": days,
@@ -231,9 +234,7 @@ def _environment_report(
     def previous_total(metric: str) -> int | None:
         return totals[metric].get("previous") if metric in totals else None
 
-    days_with_data = (
-        {metric: sum(1 for value in values if value is not None) for metric, values in daily.items()} if daily else {}
-    )
+    days_with_data = {metric: len(values) - values.count(None) for metric, values in daily.items()} if daily else {}
     previous = None
     if compare is not None:
         previous = Totals(
@@ -311,7 +312,7 @@ def analytics_fields(
             metric=m,
             value=live_totals.get(m),
             previous=live_previous.get(m) if live_previous else None,
-            days_with_data=sum(1 for v in live_daily[m] if v is not None),
+            days_with_data=len(live_daily[m]) - live_daily[m].count(None),
             days=n,
             compared=compare is not None,
             compare_days=compare.days if compare is not None else 0,
