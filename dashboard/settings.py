@@ -107,6 +107,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The share link staff just created from a report, shown on it once (delivery owns links).
+                "dashboard.delivery.context_processors.new_share_link",
                 # The agency's name and logo in the layout's header and title.
                 "dashboard.context_processors.branding",
             ],

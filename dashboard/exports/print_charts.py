@@ -37,7 +37,7 @@ def print_figure(figure: dict[str, Any], *, language: str) -> dict[str, Any]:
     # Room on the right for half of the last date's label (the axis' range pads both ends too).
     layout["margin"] = {"l": 64, "r": 24, "t": 40, "b": 30}
     layout["legend"] = {**layout.get("legend", {}), "font": {"size": 10}}
-    # Dates are labelled in Python (chart_parts.date_axis) in the client's language: kaleido's plotly has
+    # Dates are labelled in Python (chart_time.date_axis) in the client's language: kaleido's plotly has
     # English month names only, so nothing here depends on its locale.
     del language
     for trace in fig["data"]:

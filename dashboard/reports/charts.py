@@ -26,21 +26,16 @@ from dashboard.reports.chart_parts import (
     PALETTE,
     bar,
     base_layout,
-    buckets,
     byte_ticks,
-    date_range,
     fit_legend,
     format_bytes,
-    grain,
-    group,
     line,
     mark_gaps,
     plotly_text,
-    short_date,
     sum_series,
     top_and_rest,
-    x_values,
 )
+from dashboard.reports.chart_time import buckets, date_range, grain, group, short_date, x_values
 from dashboard.reports.selectors import (
     BANDWIDTH,
     CDN_BANDWIDTH,
@@ -64,7 +59,7 @@ def _site_colors(report: Analytics) -> dict[int, str]:
     return {site_id: PALETTE[i % len(PALETTE)] for site_id, i in _site_order(report).items()}
 
 
-# Chart titles per grain (dashboard.reports.chart_parts.grain): long periods are drawn per week or month.
+# Chart titles per grain (dashboard.reports.chart_time.grain): long periods are drawn per week or month.
 def _title(kind: str, grain_: str) -> str:
     titles = {
         ("visits", "day"): gettext("Visits per day (live sites)"),

@@ -224,18 +224,8 @@ def client_report_view(request: HttpRequest, slug: str) -> HttpResponse:
             "picker": _picker(request, period, compare, today=today),
             "period_query": _period_query(period, compare),
             "metrics": METRICS,
-            "new_share_link": _new_share_link(request, client),
         }
         return _render(request, "reports/client_report.html", context)
-
-
-def _new_share_link(request: HttpRequest, client: Client) -> Any:
-    """The share link staff just created from this report (dashboard.delivery.views.sharing), shown once."""
-    if not is_staff(request.user):
-        return None
-    from dashboard.delivery.sharing import pop_new_link
-
-    return pop_new_link(request, client)
 
 
 def site_view(request: HttpRequest, slug: str, site_id: int) -> HttpResponse:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import translation
 
-from dashboard.reports import chart_parts, charts
+from dashboard.reports import chart_parts, chart_time, charts
 from dashboard.reports.periods import Period, comparison_period
 from dashboard.reports.selectors import client_report, site_report
 from tests.factories import add_points, assign, make_account, make_client, make_site
@@ -204,9 +204,9 @@ def test_dates_on_axes_and_hover_are_the_languages_short_form(report):
     with translation.override("de"):
         german = charts.visits_by_site(report)
     assert german["layout"]["xaxis"]["ticktext"][0] == "1. März"
-    assert chart_parts.short_date(date(2026, 11, 1)) == "Nov 1"
+    assert chart_time.short_date(date(2026, 11, 1)) == "Nov 1"
     with translation.override("de"):
-        assert chart_parts.short_date(date(2026, 11, 1)) == "1. Nov."
+        assert chart_time.short_date(date(2026, 11, 1)) == "1. Nov."
 
 
 def test_the_remembered_labels_and_numbers_are_django_s_own_in_each_language():
@@ -218,11 +218,11 @@ def test_the_remembered_labels_and_numbers_are_django_s_own_in_each_language():
     for language in ("en", "de", "en", "de"):
         with translation.override(language):
             expected = [
-                chart_parts.bucket_label(part, chart_parts.grain(days))
-                for part in chart_parts._buckets.__wrapped__(days)
+                chart_time.bucket_label(part, chart_time.grain(days))
+                for part in chart_time._buckets.__wrapped__(days)
             ]
-            assert chart_parts.x_values(days) == expected
-            assert chart_parts.short_date(D) == formats.date_format(D, "j. N" if language == "de" else "M j")
+            assert chart_time.x_values(days) == expected
+            assert chart_time.short_date(D) == formats.date_format(D, "j. N" if language == "de" else "M j")
             for value in (999, 1_234_567, 22_749_999_999, 243_000_000_000):
                 size, decimals, unit = chart_parts.scale_bytes(value)
                 number = formats.number_format(size, decimals, use_l10n=True, force_grouping=True)
@@ -294,8 +294,8 @@ def test_ninety_days_are_drawn_per_week_and_a_year_per_month_comparison_included
 
 def test_date_ticks_are_evenly_spread_and_end_on_the_last_day():
     for n in (1, 2, 7, 14, 30, 89, 365):
-        ticks = chart_parts._tick_indexes(n)
-        assert ticks[-1] == n - 1 and len(ticks) <= chart_parts.MAX_DATE_TICKS
+        ticks = chart_time._tick_indexes(n)
+        assert ticks[-1] == n - 1 and len(ticks) <= chart_time.MAX_DATE_TICKS
         gaps = {b - a for a, b in itertools.pairwise(ticks)}
         assert len(gaps) <= 1  # a whole step apart: never two labels squeezed together
         assert ticks[0] < max(gaps, default=1)  # and the first near the start
