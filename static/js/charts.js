@@ -21,10 +21,29 @@
     },
   });
 
+  // The server labels at most 8 dates under a chart (the last day always among them); a phone's narrow
+  // chart has room for about one label per 80 px, so keep every second (or third) one, counted back from
+  // the last day so that it stays labelled.
+  function thinDateTicks(layout, width) {
+    var axis = layout && layout.xaxis;
+    if (!axis || !axis.tickvals || !axis.ticktext || !width) return;
+    var room = Math.max(2, Math.floor(width / 80));
+    var step = Math.ceil(axis.tickvals.length / room);
+    if (step <= 1) return;
+    var vals = [], text = [];
+    for (var i = axis.tickvals.length - 1; i >= 0; i -= step) {
+      vals.unshift(axis.tickvals[i]);
+      text.unshift(axis.ticktext[i]);
+    }
+    axis.tickvals = vals;
+    axis.ticktext = text;
+  }
+
   document.querySelectorAll("[data-figure]").forEach(function (el) {
     var source = document.getElementById(el.dataset.figure);
     if (!source) return;
     var figure = JSON.parse(source.textContent);
+    thinDateTicks(figure.layout, el.clientWidth);
     Plotly.newPlot(el, figure.data, figure.layout, {
       responsive: true,
       displaylogo: false,
