@@ -177,6 +177,7 @@ def test_the_summary_csv_carries_the_reports_changes(client, staff_user, steady)
     assert float(live["disk_change"]) == pytest.approx(0.10)
 
 
+@pytest.mark.needs("pango")
 @time_machine.travel(DECEMBER_2, tick=False)
 def test_the_pdf_shows_no_change_and_says_why(steady):
     from dashboard.exports.pdf import render_report_pdf
@@ -189,6 +190,7 @@ def test_the_pdf_shows_no_change_and_says_why(steady):
     assert "±0.0%" in text and "\u22123.2%" not in text
 
 
+@pytest.mark.needs("pango")
 def test_a_monthly_schedules_e_mail_shows_no_change_and_says_why(steady):
     schedule = ReportSchedule.objects.create(client=steady, frequency="monthly", day_of_month=1)
     period = period_for_run(schedule, last_run_at_or_before(schedule, DECEMBER_2))
