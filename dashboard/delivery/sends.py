@@ -44,7 +44,6 @@ from dashboard.delivery.timing import (
     schedule_reset_next_run,
 )
 from dashboard.exports.csv import report_numbers
-from dashboard.exports.downloads import report_file_name
 from dashboard.reports.periods import CUSTOM, Period, comparison_period
 from dashboard.reports.selectors import AUDIENCE_EMAIL, client_report
 
@@ -303,7 +302,3 @@ def _queue_delivery(send_id: int) -> None:
         async_task("dashboard.delivery.tasks.deliver_send", send_id, task_name=f"report-send-{send_id}")
     except Exception:
         logger.warning("Could not queue report send %s; the next scheduled run sends it", send_id, exc_info=True)
-
-
-def archive_name(send: ReportSend) -> str:
-    return report_file_name(send.client.slug, send.period_start, send.period_end, "pdf")
