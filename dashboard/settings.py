@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "dashboard.reports",
     "dashboard.exports",
     "dashboard.delivery",
+    "dashboard.maintenance",
+    "dashboard.actions",
+    "dashboard.usage",
+    "dashboard.traffic",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+"""The actions pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""The maintenance pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""The traffic pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""The usage pages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
