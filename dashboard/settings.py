@@ -52,10 +52,6 @@ INSTALLED_APPS = [
     "dashboard.reports",
     "dashboard.exports",
     "dashboard.delivery",
-    "dashboard.maintenance",
-    "dashboard.actions",
-    "dashboard.usage",
-    "dashboard.traffic",
 ]
 
 MIDDLEWARE = [
@@ -376,9 +372,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     # Share-link and password-reset tokens are cut out of every message (dashboard/log_redaction.py).
     "filters": {"redact_tokens": {"()": "dashboard.log_redaction.RedactTokensFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "httpx": {"level": "WARNING"},

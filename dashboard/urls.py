@@ -16,9 +16,5 @@ urlpatterns = [
     path("", include("dashboard.reports.urls")),
     path("", include("dashboard.exports.urls")),
     path("", include("dashboard.delivery.urls")),
-    path("", include("dashboard.maintenance.urls")),
-    path("", include("dashboard.actions.urls")),
-    path("", include("dashboard.usage.urls")),
-    path("", include("dashboard.traffic.urls")),
     path("", include("clients.urls")),
 ]

@@ -17,6 +17,7 @@ from django.utils import translation
 from clients.email import email_sender
 from clients.models import AgencyBranding
 from dashboard.delivery.models import ReportSend
+from dashboard.reports import sections
 from dashboard.reports.periods import Period
 from dashboard.reports.selectors import change_ratio
 
@@ -88,6 +89,9 @@ def email_context(send: ReportSend, branding: AgencyBranding) -> dict[str, Any]:
         "sites": len([s for s in numbers.get("sites", []) if s.get("is_live")]),
         "charts_drawn": send.charts_drawn,
         "file_name": send.file_name,
+        # What other apps add (dashboard.reports.sections), from what the send stored when it was prepared.
+        "sections": sections.from_snapshots(numbers.get("sections"), sections.SURFACE_EMAIL),
+        "text_sections": sections.from_snapshots(numbers.get("sections"), sections.SURFACE_EMAIL_TEXT),
     }
 
 

@@ -44,6 +44,7 @@ from dashboard.delivery.timing import (
     schedule_reset_next_run,
 )
 from dashboard.exports.csv import report_numbers
+from dashboard.reports import sections
 from dashboard.reports.periods import CUSTOM, Period, comparison_period
 from dashboard.reports.selectors import AUDIENCE_EMAIL, client_report
 
@@ -132,8 +133,10 @@ def prepare_send(send: ReportSend) -> ReportSend:
     else:
         compare = comparison_period(period, send.compare) if send.compare else None
     report = client_report(client=client, period=period, compare=compare, audience=AUDIENCE_EMAIL)
-    rendered = render_report_pdf(client=client, report=report)
+    rendered = render_report_pdf(client=client, report=report, audience=AUDIENCE_EMAIL)
     send.numbers = report_numbers(report, charts_drawn=rendered.charts_drawn)
+    # What other apps add to the report (dashboard.reports.sections), as the e-mail will show it.
+    send.numbers["sections"] = sections.snapshots(sections.SectionRequest(client, period, compare, AUDIENCE_EMAIL))
     send.charts_drawn = rendered.charts_drawn
     send.pdf_sha256 = hashlib.sha256(rendered.content).hexdigest()
     if send.pdf:

@@ -33,8 +33,8 @@ from clients.models import AgencyBranding, Client
 from dashboard.exports import chromium
 from dashboard.exports.limits import pdf_slot
 from dashboard.exports.print_charts import lighten_svg, print_figure
-from dashboard.reports import charts
-from dashboard.reports.selectors import BANDWIDTH, CDN_BANDWIDTH, DISK_USAGE, VISITS, ClientReport
+from dashboard.reports import charts, sections
+from dashboard.reports.selectors import AUDIENCE_PDF, BANDWIDTH, CDN_BANDWIDTH, DISK_USAGE, VISITS, ClientReport
 
 logger = logging.getLogger(__name__)
 
@@ -262,16 +262,21 @@ class RenderedPdf:
 
 
 def render_report_pdf(
-    *, client: Client, report: ClientReport, draw_charts: bool = True, wait: float | None = None
+    *,
+    client: Client,
+    report: ClientReport,
+    draw_charts: bool = True,
+    wait: float | None = None,
+    audience: str = AUDIENCE_PDF,
 ) -> RenderedPdf:
     """The client's report as PDF bytes (`_render`), holding one of the process's PDF slots while it renders
     (dashboard/exports/limits.py): `wait` seconds at most for one (None, for background work: as long as it
     takes), else `PdfBusy`."""
     with pdf_slot(wait=wait):
-        return _render(client=client, report=report, draw_charts=draw_charts)
+        return _render(client=client, report=report, draw_charts=draw_charts, audience=audience)
 
 
-def _render(*, client: Client, report: ClientReport, draw_charts: bool) -> RenderedPdf:
+def _render(*, client: Client, report: ClientReport, draw_charts: bool, audience: str) -> RenderedPdf:
     """The client's report as PDF bytes, in the client's language and time zone.
 
     Charts come from Chromium when it is there and answers in time; otherwise the PDF carries tables and
@@ -284,6 +289,10 @@ def _render(*, client: Client, report: ClientReport, draw_charts: bool) -> Rende
     language = client.language or settings.LANGUAGE_CODE
     with translation.override(language), timezone.override(client.timezone):
         figures = charts.client_charts(report)
+        # What other apps add (dashboard.reports.sections), built once for both attempts below.
+        parts = sections.build(
+            sections.SectionRequest(client, report.period, report.compare_period, audience), sections.SURFACE_PDF
+        )
         svgs: Future[list[bytes]] | None = None
         chart_error = ""
         wanted = bool(draw_charts and report.days)
@@ -301,14 +310,14 @@ def _render(*, client: Client, report: ClientReport, draw_charts: bool) -> Rende
             )
         if svgs is not None:
             try:
-                content = _write_pdf(client, report, language, figures, svgs)
+                content = _write_pdf(client, report, language, figures, svgs, parts)
             except chromium.ChartError as exc:
                 chart_error = str(exc)
                 svgs = None
         if svgs is None:
             if wanted:
                 logger.warning("PDF for %s without charts: %s", client.slug, chart_error)
-            content = _write_pdf(client, report, language, figures, None)
+            content = _write_pdf(client, report, language, figures, None, parts)
     return RenderedPdf(
         content=content,
         charts_drawn=svgs is not None,
@@ -328,6 +337,7 @@ def _write_pdf(
     language: str,
     figures: list[dict[str, Any]],
     svgs: Future[list[bytes]] | None,
+    parts: dict[str, list[sections.BuiltSection]],
 ) -> bytes:
     """The PDF's bytes, with the charts of `svgs` (a drawing in progress) or, without, tables in their place.
 
@@ -374,6 +384,7 @@ def _write_pdf(
         "activity_rows": report.activity[:PDF_ACTIVITY_ROWS],
         "activity_more": max(0, len(report.activity) - PDF_ACTIVITY_ROWS),
         "language": language,
+        "sections": parts,
     }
     html = render_to_string("exports/pdf.html", context)
     page_css = (

@@ -30,7 +30,7 @@ from clients.access import (
     visible_clients,
 )
 from clients.models import Client
-from dashboard.reports import cache, charts
+from dashboard.reports import cache, charts, sections
 from dashboard.reports.forms import OverviewForm
 from dashboard.reports.periods import (
     COMPARE_LABELS,
@@ -178,13 +178,15 @@ def overview(request: HttpRequest) -> HttpResponse:
         *((row.client_id, row.name, row.slug, row.sites) for row in data.rows),
         data.total_clients,
         request.GET.urlencode(),
+        *(column.name for column in sections.columns()),
         translation.get_language(),
     )
     context = {
         **_overview_keep(request),
         "overview": data,
         # The trend lines are drawn only when the table is rendered, not when it comes from the cache.
-        "rows": lambda: [{"row": row, "trend": charts.sparkline(row.visits_daily)} for row in data.rows],
+        "rows": lambda: _overview_rows(data, period, compare),
+        "extra_columns": sections.columns(),
         "fragment_key": table_key,
         "fragment_seconds": settings.REPORTS_CACHE_SECONDS,
         "picker": _picker(request, period, compare, today=today),
@@ -193,6 +195,19 @@ def overview(request: HttpRequest) -> HttpResponse:
         "unmapped_url": _unmapped_url(),
     }
     return render(request, "reports/overview.html", context)
+
+
+def _overview_rows(data: Any, period: Any, compare: Any) -> list[dict[str, Any]]:
+    """The overview's rows with their trend lines and the cells of the columns other apps add."""
+    cells = sections.overview_cells([row.client_id for row in data.rows], period, compare)
+    return [
+        {
+            "row": row,
+            "trend": charts.sparkline(row.visits_daily),
+            "extra": [(column, values.get(row.client_id)) for column, values in cells],
+        }
+        for row in data.rows
+    ]
 
 
 # --- Client report and site page --------------------------------------------------------------------------
@@ -214,7 +229,9 @@ def client_report_view(request: HttpRequest, slug: str) -> HttpResponse:
         version = cache.data_version()
         audience = AUDIENCE_STAFF if is_staff(request.user) else AUDIENCE_CLIENT
         report = client_report(client=client, period=period, compare=compare, audience=audience, cache_version=version)
+        request_for = sections.SectionRequest(client, period, compare, audience, user=request.user)
         context = {
+            "sections": sections.build(request_for, sections.SURFACE_PAGE),
             "client": report.client,
             "report": report,
             # Built only when the page body is rendered, not when it comes from the fragment cache.
@@ -241,7 +258,10 @@ def site_view(request: HttpRequest, slug: str, site_id: int) -> HttpResponse:
         report = site_report(client=client, site_id=site_id, period=period, compare=compare, cache_version=version)
         if report is None:
             raise Http404("No such site.")
+        audience = AUDIENCE_STAFF if is_staff(request.user) else AUDIENCE_CLIENT
+        request_for = sections.SectionRequest(client, period, compare, audience, site_id=site_id, user=request.user)
         context = {
+            "sections": sections.build(request_for, sections.SURFACE_SITE),
             "client": report.client,
             "report": report,
             "site": report.site,

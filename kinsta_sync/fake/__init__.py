@@ -1,9 +1,9 @@
 """A fake Kinsta API (plain WSGI, no Django) for the demo and the tests.
 
-    agency = FakeAgency.generate(AgencySpec(seed=1, sites=10))
-    app = FakeKinsta(agency)
-    client = httpx.Client(base_url="http://fake", transport=httpx.WSGITransport(app=app))
-    server = serve(app)   # or over real HTTP: server.url, then server.stop()
+agency = FakeAgency.generate(AgencySpec(seed=1, sites=10))
+app = FakeKinsta(agency)
+client = httpx.Client(base_url="http://fake", transport=httpx.WSGITransport(app=app))
+server = serve(app)   # or over real HTTP: server.url, then server.stop()
 """
 
 from __future__ import annotations

@@ -49,10 +49,18 @@ __all__ = ["FakeKinsta"]
 class FakeKinsta:
     """The fake Kinsta API for one agency; a WSGI callable."""
 
-    def __init__(self, agency: FakeAgency, *, api_key: str = "fake-kinsta-key",
-                 requests_per_minute: int = 120, logs_per_minute: int = 35,
-                 rate_limit_headers: str = "ietf", analytics_status: int = 202,
-                 bucket_format: str = "naive", clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        agency: FakeAgency,
+        *,
+        api_key: str = "fake-kinsta-key",
+        requests_per_minute: int = 120,
+        logs_per_minute: int = 35,
+        rate_limit_headers: str = "ietf",
+        analytics_status: int = 202,
+        bucket_format: str = "naive",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if rate_limit_headers not in ("ietf", "x", "none"):
             raise ValueError("rate_limit_headers must be 'ietf', 'x' or 'none'")
         if bucket_format not in ("naive", "z"):
@@ -98,8 +106,11 @@ class FakeKinsta:
             start_response(status, [("Content-Type", "application/json; charset=utf-8"), *response.headers])
             return response.stream
         body = response.encoded()
-        headers = [("Content-Type", "application/json; charset=utf-8"),
-                   ("Content-Length", str(len(body))), *response.headers]
+        headers = [
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            *response.headers,
+        ]
         start_response(status, headers)
         return [body]
 
@@ -124,8 +135,7 @@ class FakeKinsta:
             status = response.status
             return response
         finally:
-            self.stats.finished(RequestRecord(request.method, request.path, dict(request.query),
-                                              route_name, status))
+            self.stats.finished(RequestRecord(request.method, request.path, dict(request.query), route_name, status))
 
     def _serve(self, request: Request, route: Route | None, now: float) -> Response:
         """1. rate limit, 2. auth, 3. scripted faults, 4. routing + handler, 5. body faults."""
@@ -204,13 +214,16 @@ class FakeKinsta:
         if self.rate_limit_headers == "none":
             return []
         prefix = "RateLimit" if self.rate_limit_headers == "ietf" else "X-RateLimit"
-        return [(f"{prefix}-Limit", str(limit)), (f"{prefix}-Remaining", str(max(remaining, 0))),
-                (f"{prefix}-Reset", str(reset))]
+        return [
+            (f"{prefix}-Limit", str(limit)),
+            (f"{prefix}-Remaining", str(max(remaining, 0))),
+            (f"{prefix}-Reset", str(reset)),
+        ]
 
     # --- control API -----------------------------------------------------------------------------
 
     def _control(self, request: Request) -> Response:
-        action = request.path[len("/__fake__/"):]
+        action = request.path[len("/__fake__/") :]
         method = request.method
         if action == "faults" and method == "POST":
             return self._control_add_fault(request)
@@ -225,11 +238,16 @@ class FakeKinsta:
             self.stats.reset()
             return Response(200, self.stats.as_dict())
         if action == "info" and method == "GET":
-            return Response(200, {"company_id": self.agency.company_id,
-                                  "sites": len(self.agency.active_sites()),
-                                  "today": self.agency.today.isoformat()})
+            return Response(
+                200,
+                {
+                    "company_id": self.agency.company_id,
+                    "sites": len(self.agency.active_sites()),
+                    "today": self.agency.today.isoformat(),
+                },
+            )
         if action.startswith("remove-site/") and method == "POST":
-            site_id = action[len("remove-site/"):]
+            site_id = action[len("remove-site/") :]
             if self.agency.site(site_id) is None:
                 return error_response(404, MSG_404)
             self.agency.remove_site(site_id)
@@ -245,9 +263,14 @@ class FakeKinsta:
     def _control_add_fault(self, request: Request) -> Response:
         try:
             spec = json.loads(request.body or b"{}")
-            self.faults.add(str(spec["kind"]), path=spec.get("path"), times=int(spec.get("times", 1)),
-                            after=int(spec.get("after", 0)), seconds=float(spec.get("seconds", 0.0)),
-                            size=int(spec.get("size", 0)))
+            self.faults.add(
+                str(spec["kind"]),
+                path=spec.get("path"),
+                times=int(spec.get("times", 1)),
+                after=int(spec.get("after", 0)),
+                seconds=float(spec.get("seconds", 0.0)),
+                size=int(spec.get("size", 0)),
+            )
         except (ValueError, KeyError, TypeError) as exc:
             return error_response(400, MSG_400, {"errors": [str(exc)]})
         return Response(201, {"faults": self.faults.pending()})

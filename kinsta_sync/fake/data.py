@@ -9,6 +9,7 @@ Here: ``AgencySpec`` and ``FakeAgency`` (generation and queries). The records ar
 generators in ``gen_sites.py`` (sites, environments, analytics) and ``gen_company.py`` (users, API keys,
 regions, activity), the hostile strings in ``hostile.py``.
 """
+
 from __future__ import annotations
 
 import random

@@ -61,8 +61,15 @@ class Fault:
         return self.times != -1 and self.fired >= self.times
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "path": self.path, "times": self.times, "after": self.after,
-                "seconds": self.seconds, "size": self.size, "fired": self.fired}
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "times": self.times,
+            "after": self.after,
+            "seconds": self.seconds,
+            "size": self.size,
+            "fired": self.fired,
+        }
 
 
 class FaultPlan:
@@ -72,8 +79,9 @@ class FaultPlan:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
-    def add(self, kind: str, *, path: str | None = None, times: int = 1, after: int = 0,
-            seconds: float = 0.0, size: int = 0) -> Fault:
+    def add(
+        self, kind: str, *, path: str | None = None, times: int = 1, after: int = 0, seconds: float = 0.0, size: int = 0
+    ) -> Fault:
         """Schedule a fault; returns it, so a test can read ``fired`` and ``streamed`` afterwards."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(KINDS)}")

@@ -73,8 +73,13 @@ _THEMES = [
     ("kadence", "Kadence", "1.2.9"),
 ]
 
-_BROWSERS = [("Chrome", "126.0.0", "macOS"), ("Firefox", "128.0", "Windows"), ("Safari", "17.5", "macOS"),
-             ("Edge", "126.0.2592", "Windows"), ("Chrome", "127.0.0", "Linux")]
+_BROWSERS = [
+    ("Chrome", "126.0.0", "macOS"),
+    ("Firefox", "128.0", "Windows"),
+    ("Safari", "17.5", "macOS"),
+    ("Edge", "126.0.2592", "Windows"),
+    ("Chrome", "127.0.0", "Linux"),
+]
 # Public errors of failed actions, by activity type (generic text for the others).
 _FAILURES = {
     "updatePlugin": "Plugin update failed: the package could not be installed (PCLZIP_ERR_BAD_FORMAT).",
@@ -99,8 +104,15 @@ def make_users(rng: random.Random, spec: AgencySpec) -> list[FakeUser]:
         first, last, local = names[i % len(names)]
         suffix = "" if i < len(names) else str(i // len(names) + 1)  # keep e-mails unique
         role = _ROLES[i] if i < len(_ROLES) else "developer"
-        users.append(FakeUser(id=uuid_from(rng), email=f"{local}{suffix}@northpeak.agency",
-                              full_name=f"{first} {last}", first_name=first, role=role))
+        users.append(
+            FakeUser(
+                id=uuid_from(rng),
+                email=f"{local}{suffix}@northpeak.agency",
+                full_name=f"{first} {last}",
+                first_name=first,
+                role=role,
+            )
+        )
     return users
 
 
@@ -132,8 +144,14 @@ _ACTIVITY_KINDS: list[tuple[str, str, str, float]] = [
 ]
 
 
-def make_activity(rng: random.Random, spec: AgencySpec, today: date, sites: list[FakeSite],
-                   users: list[FakeUser], api_keys: list[FakeApiKey]) -> list[FakeActivity]:
+def make_activity(
+    rng: random.Random,
+    spec: AgencySpec,
+    today: date,
+    sites: list[FakeSite],
+    users: list[FakeUser],
+    api_keys: list[FakeApiKey],
+) -> list[FakeActivity]:
     """Activity-log entries spread over the history window, newest first (REFERENCE.md §3.5).
 
     Ids are increasing integers in time order, like Kinsta's. Everything happens before today,
@@ -143,8 +161,9 @@ def make_activity(rng: random.Random, spec: AgencySpec, today: date, sites: list
         return []
     window_start = datetime.combine(today - timedelta(days=spec.days), time(), tzinfo=UTC)
     window_ms = spec.days * 86_400_000
-    stamps = sorted(int(window_start.timestamp() * 1000) + rng.randrange(window_ms)
-                    for _ in range(spec.activity_events))
+    stamps = sorted(
+        int(window_start.timestamp() * 1000) + rng.randrange(window_ms) for _ in range(spec.activity_events)
+    )
     weights = [kind[3] for kind in _ACTIVITY_KINDS]
     api_key = api_keys[0]
     events = []
@@ -162,10 +181,16 @@ def make_activity(rng: random.Random, spec: AgencySpec, today: date, sites: list
         plugin = rng.choice(_PLUGINS)
         theme = rng.choice(_THEMES)
         description = template.format(
-            site=site.display_name if site else "", env=env.display_name if env else "",
-            plugin=plugin[1], version=plugin[2], theme=theme[1], theme_version=theme[2],
-            php=rng.choice(PHP_VERSIONS)[3:], domain=env.primary_domain.name if env else "",
-            apex=rng.choice(BRANDS)[1], invitee=rng.choice(_USER_NAMES)[2] + "@example.com",
+            site=site.display_name if site else "",
+            env=env.display_name if env else "",
+            plugin=plugin[1],
+            version=plugin[2],
+            theme=theme[1],
+            theme_version=theme[2],
+            php=rng.choice(PHP_VERSIONS)[3:],
+            domain=env.primary_domain.name if env else "",
+            apex=rng.choice(BRANDS)[1],
+            invitee=rng.choice(_USER_NAMES)[2] + "@example.com",
         )
         descriptions = [description]
         if spec.hostile and index % 97 == 13:
@@ -173,21 +198,23 @@ def make_activity(rng: random.Random, spec: AgencySpec, today: date, sites: list
         failed = rng.random() < 0.06
         user = rng.choice(users)
         via_api = category == "siteActions" and rng.random() < 0.25
-        events.append(FakeActivity(
-            id=next_id,
-            category=category,
-            type=kind,
-            site_id=site.id if site else None,
-            created_at=created_at,
-            is_done=True,
-            has_failed=failed,
-            has_warning=not failed and rng.random() < 0.03,
-            public_error=_FAILURES.get(kind, _GENERIC_FAILURE) if failed else None,
-            ip_address=f"203.0.113.{rng.randint(1, 254)}" if rng.random() < 0.95 else None,
-            initiated_by=user,
-            api_key=api_key if via_api else None,
-            user_agent=None if via_api else rng.choice(_BROWSERS),
-            descriptions=descriptions,
-        ))
+        events.append(
+            FakeActivity(
+                id=next_id,
+                category=category,
+                type=kind,
+                site_id=site.id if site else None,
+                created_at=created_at,
+                is_done=True,
+                has_failed=failed,
+                has_warning=not failed and rng.random() < 0.03,
+                public_error=_FAILURES.get(kind, _GENERIC_FAILURE) if failed else None,
+                ip_address=f"203.0.113.{rng.randint(1, 254)}" if rng.random() < 0.95 else None,
+                initiated_by=user,
+                api_key=api_key if via_api else None,
+                user_agent=None if via_api else rng.choice(_BROWSERS),
+                descriptions=descriptions,
+            )
+        )
     events.reverse()
     return events

@@ -153,13 +153,23 @@ def make_sites(rng: random.Random, spec: AgencySpec, today: date) -> list[FakeSi
         if rng.random() < spec.staging_share:
             staging_created = min(today, created + timedelta(days=rng.randint(0, 400)))
             environments.append(_make_environment(rng, site_id, slug, "staging", None, staging_created, today))
-        sites.append(FakeSite(id=site_id, name=slug, display_name=display, status="live", labels=labels,
-                              environments=environments, created_day=created))
+        sites.append(
+            FakeSite(
+                id=site_id,
+                name=slug,
+                display_name=display,
+                status="live",
+                labels=labels,
+                environments=environments,
+                created_day=created,
+            )
+        )
     return sites
 
 
-def _make_environment(rng: random.Random, site_id: str, slug: str, name: str, custom_domain: str | None,
-                      created: date, today: date) -> FakeEnvironment:
+def _make_environment(
+    rng: random.Random, site_id: str, slug: str, name: str, custom_domain: str | None, created: date, today: date
+) -> FakeEnvironment:
     env_id = uuid_from(rng)
     compact = slug.replace("-", "")[:40]
     if name == "live":

@@ -190,8 +190,12 @@ class RunningServer:
 def serve(app: Any, *, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> RunningServer:
     """Start serving ``app`` in a daemon thread; ``port=0`` picks a free port."""
     server = _Server((host, port), app, verbose)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              name=f"fake-kinsta-{server.server_address[1]}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.1},
+        name=f"fake-kinsta-{server.server_address[1]}",
+        daemon=True,
+    )
     thread.start()
     bound_host, bound_port = server.server_address[:2]
     return RunningServer(url=f"http://{bound_host}:{bound_port}", app=app, _server=server, _thread=thread)

@@ -70,8 +70,12 @@ class FakeStats:
 
     def as_dict(self) -> dict[str, Any]:
         with self._lock:
-            return {"requests": self.requests, "throttled": self.throttled,
-                    "max_rate_per_minute": self.max_rate_per_minute, "by_path": dict(self._by_path)}
+            return {
+                "requests": self.requests,
+                "throttled": self.throttled,
+                "max_rate_per_minute": self.max_rate_per_minute,
+                "by_path": dict(self._by_path),
+            }
 
 
 class SlidingWindow:

@@ -218,8 +218,7 @@ def test_the_remembered_labels_and_numbers_are_django_s_own_in_each_language():
     for language in ("en", "de", "en", "de"):
         with translation.override(language):
             expected = [
-                chart_time.bucket_label(part, chart_time.grain(days))
-                for part in chart_time._buckets.__wrapped__(days)
+                chart_time.bucket_label(part, chart_time.grain(days)) for part in chart_time._buckets.__wrapped__(days)
             ]
             assert chart_time.x_values(days) == expected
             assert chart_time.short_date(D) == formats.date_format(D, "j. N" if language == "de" else "M j")

@@ -38,7 +38,7 @@ from dashboard.delivery.views.common import client_periods, in_client_context, r
 from dashboard.exports.downloads import pdf_response, report_file_name, too_busy_response
 from dashboard.exports.limits import PdfBusy
 from dashboard.reports import cache as report_cache
-from dashboard.reports import charts
+from dashboard.reports import charts, sections
 from dashboard.reports.periods import InvalidPeriod, compare_key
 from dashboard.reports.selectors import AUDIENCE_SHARE, ClientReport, client_report, client_today
 
@@ -152,6 +152,10 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
         context = {
             "client": replace(report.client, logo_url=logo),
             "report": report,
+            "sections": sections.build(
+                sections.SectionRequest(client, report.period, report.compare_period, AUDIENCE_SHARE),
+                sections.SURFACE_PAGE,
+            ),
             "charts": charts.client_charts(report),
             "plotly_locale": charts.plotly_locale(),
             "agency": AgencyBranding.get(),

@@ -19,8 +19,10 @@ ROUTES: list[Route] = [
     Route("GET", "/sites/{site_id}", get_site),
     Route("GET", "/sites/{site_id}/environments", site_environments),
     *(Route("GET", f"{ANALYTICS_PATH}{metric}", _analytics_handler(metric)) for metric in ANALYTICS_KEYS),
-    *(Route("GET", f"{USAGE_PATH}{metric}/this-month", _usage_handler(metric))
-      for metric in ("visits", "bandwidth", "cdn-bandwidth")),
+    *(
+        Route("GET", f"{USAGE_PATH}{metric}/this-month", _usage_handler(metric))
+        for metric in ("visits", "bandwidth", "cdn-bandwidth")
+    ),
     Route("GET", "/company/{id}/users", company_users),
     Route("GET", "/company/{id}/activity-logs", company_activity),
     Route("GET", "/company/{id}/available-regions", company_regions),

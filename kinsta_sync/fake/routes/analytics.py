@@ -13,14 +13,17 @@ if TYPE_CHECKING:
     from ..app import FakeKinsta
 
 # Series key / name per analytics metric (REFERENCE.md §4.3; cdn-bandwidth as in S1's example).
-ANALYTICS_KEYS = {"visits": "uniqueip", "bandwidth": "bandwidth", "cdn-bandwidth": "cdn-bandwidth",
-                  "diskspace": "diskSpaceUsage"}
+ANALYTICS_KEYS = {
+    "visits": "uniqueip",
+    "bandwidth": "bandwidth",
+    "cdn-bandwidth": "cdn-bandwidth",
+    "diskspace": "diskSpaceUsage",
+}
 TIME_SPANS = {"24_hours": 1, "7_days": 7, "30_days": 30, "60_days": 60}
 MAX_RANGE_DAYS = 60  # INFERRED: the longest time_span; Kinsta's real maximum is UNKNOWN (§4.3)
 TIME_ZONE_RE = re.compile(r"^-?(0[0-9]|1[0-4]):00$")  # the pattern S1 declares for diskspace
 # Share of a day's traffic per UTC hour, for the hourly buckets of time_span=24_hours (INFERRED).
 _HOURLY = [1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 5, 5, 4, 3, 2, 2]
-
 
 
 def _analytics_handler(metric: str) -> Callable[[FakeKinsta, Request], Response]:
@@ -41,8 +44,14 @@ def _analytics_handler(metric: str) -> Callable[[FakeKinsta, Request], Response]
         # Disk space is a gauge, so its total is the latest reading (INFERRED); traffic sums up.
         total = (values[-1] if values else 0) if metric == "diskspace" else sum(values)
         key = ANALYTICS_KEYS[metric]
-        return Response(app.analytics_status, {"analytics": {"analytics_response": {
-            "key": key, "data": [{"name": key, "total": total, "dataset": dataset}]}}})
+        return Response(
+            app.analytics_status,
+            {
+                "analytics": {
+                    "analytics_response": {"key": key, "data": [{"name": key, "total": total, "dataset": dataset}]}
+                }
+            },
+        )
 
     return handler
 

@@ -16,7 +16,6 @@ LOG_FILES = ("error", "access", "kinsta-cache-perf")
 MAX_LOG_LINES = 20000
 
 
-
 def environment_logs(app: FakeKinsta, request: Request) -> Response:
     file_name = request.query.get("file_name")
     if file_name not in LOG_FILES:
@@ -38,15 +37,21 @@ def _log_lines(env: FakeEnvironment, file_name: str, count: int, today: date) ->
     for i in range(count):
         stamp = start + timedelta(seconds=i * 240 + rng.randint(0, 200))
         if file_name == "error":
-            out.append(f"{stamp:%Y/%m/%d %H:%M:%S} [error] 89199#89199: *{1145000 + i} FastCGI sent in stderr: "
-                       f'"PHP message: PHP Warning: Undefined array key "{rng.choice(["id", "page", "lang"])}" '
-                       f'in /www/wp-content/plugins/woocommerce/includes/class-wc-{rng.randint(1, 9)}.php" '
-                       f"while reading response header from upstream, server: {host}")
+            out.append(
+                f"{stamp:%Y/%m/%d %H:%M:%S} [error] 89199#89199: *{1145000 + i} FastCGI sent in stderr: "
+                f'"PHP message: PHP Warning: Undefined array key "{rng.choice(["id", "page", "lang"])}" '
+                f'in /www/wp-content/plugins/woocommerce/includes/class-wc-{rng.randint(1, 9)}.php" '
+                f"while reading response header from upstream, server: {host}"
+            )
         elif file_name == "access":
-            out.append(f'{host} 203.0.113.{rng.randint(1, 254)} [{stamp:%d/%b/%Y:%H:%M:%S} +0000] '
-                       f'GET "/{rng.choice(["", "shop/", "blog/", "contact/"])}" HTTP/2.0 '
-                       f'{rng.choice([200, 200, 200, 301, 404])} "-" "Mozilla/5.0" 0.{rng.randint(10, 999)} -')
+            out.append(
+                f"{host} 203.0.113.{rng.randint(1, 254)} [{stamp:%d/%b/%Y:%H:%M:%S} +0000] "
+                f'GET "/{rng.choice(["", "shop/", "blog/", "contact/"])}" HTTP/2.0 '
+                f'{rng.choice([200, 200, 200, 301, 404])} "-" "Mozilla/5.0" 0.{rng.randint(10, 999)} -'
+            )
         else:
-            out.append(f"{stamp:%Y-%m-%d %H:%M:%S} {rng.choice(['HIT', 'MISS', 'BYPASS'])} "
-                       f"{rng.randint(1, 900)}ms https://{host}/")
+            out.append(
+                f"{stamp:%Y-%m-%d %H:%M:%S} {rng.choice(['HIT', 'MISS', 'BYPASS'])} "
+                f"{rng.randint(1, 900)}ms https://{host}/"
+            )
     return out

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from ..app import FakeKinsta
 
 
-
 def _domain_json(domain: Ref, env: FakeEnvironment) -> dict[str, Any]:
     # S1 builds the environment domain from the company DNS Domain + {type}: emit all five keys.
     return {"id": domain.id, "name": domain.name, "site_id": env.site_id, "is_active": True, "type": env.name}
@@ -81,14 +80,19 @@ def list_sites(app: FakeKinsta, request: Request) -> Response:
 
 def get_site(app: FakeKinsta, request: Request) -> Response:
     site = app._site(request)
-    return Response(200, {"site": {
-        "id": site.id,
-        "name": site.name,
-        "display_name": site.display_name,
-        "company_id": app.agency.company_id,
-        "status": site.status,
-        "environments": [_short_environment_json(env) for env in site.environments],
-    }})
+    return Response(
+        200,
+        {
+            "site": {
+                "id": site.id,
+                "name": site.name,
+                "display_name": site.display_name,
+                "company_id": app.agency.company_id,
+                "status": site.status,
+                "environments": [_short_environment_json(env) for env in site.environments],
+            }
+        },
+    )
 
 
 def site_environments(app: FakeKinsta, request: Request) -> Response:

@@ -26,8 +26,12 @@ def parse_fault(text: str) -> dict[str, Any]:
     if kind not in KINDS:
         raise CommandError(f"unknown fault kind {kind!r}; expected one of {', '.join(sorted(KINDS))}")
     try:
-        return {"kind": kind, "path": path or None, "times": int(times) if times else 1,
-                "seconds": float(seconds) if seconds else 0.0}
+        return {
+            "kind": kind,
+            "path": path or None,
+            "times": int(times) if times else 1,
+            "seconds": float(seconds) if seconds else 0.0,
+        }
     except ValueError as exc:
         raise CommandError(f"TIMES must be an integer and SECONDS a number in {text!r}") from exc
 
@@ -44,8 +48,9 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=8)
         parser.add_argument("--staging-share", type=float, default=0.3)
         parser.add_argument("--no-hostile", action="store_true", help="leave out hostile-but-legal strings")
-        parser.add_argument("--hostile-everywhere", action="store_true",
-                            help="make every name, label, description and error hostile")
+        parser.add_argument(
+            "--hostile-everywhere", action="store_true", help="make every name, label, description and error hostile"
+        )
         parser.add_argument("--api-key", default="fake-kinsta-key")
         parser.add_argument("--requests-per-minute", type=int, default=120)
         parser.add_argument("--logs-per-minute", type=int, default=35)
@@ -61,9 +66,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         faults = [parse_fault(text) for text in options["fault"]]
-        spec = AgencySpec(seed=options["seed"], sites=options["sites"], days=options["days"],
-                          users=options["users"], staging_share=options["staging_share"],
-                          hostile=not options["no_hostile"], hostile_everywhere=options["hostile_everywhere"])
+        spec = AgencySpec(
+            seed=options["seed"],
+            sites=options["sites"],
+            days=options["days"],
+            users=options["users"],
+            staging_share=options["staging_share"],
+            hostile=not options["no_hostile"],
+            hostile_everywhere=options["hostile_everywhere"],
+        )
         app = FakeKinsta(
             FakeAgency.generate(spec),
             api_key=options["api_key"],

@@ -1,5 +1,0 @@
-"""The actions pages."""
-
-from django.urls import URLPattern
-
-urlpatterns: list[URLPattern] = []

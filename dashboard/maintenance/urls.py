@@ -1,5 +1,0 @@
-"""The maintenance pages."""
-
-from django.urls import URLPattern
-
-urlpatterns: list[URLPattern] = []

@@ -1,0 +1,160 @@
+"""Report sections and overview columns that other apps add to the report, without reports knowing them.
+
+The client report, the site page, the share page, the PDF and the report e-mail show the traffic figures
+that `reports` computes. Maintenance, site actions, plan usage and traffic quality are capabilities of
+their own (dashboard.maintenance, .actions, .usage, .traffic) that build on reports; the import direction
+(tests/test_layout.py) keeps reports from importing them. So each of them registers what it adds here, in
+its AppConfig.ready():
+
+- a `Section`: a `build(SectionRequest)` that returns the section's data (None: not shown for this
+  request), a template per surface it appears on, a slot (above the figures or below the activity) and an
+  order within the slot; a `snapshot(data)` gives the JSON stored with a report send, from which the
+  e-mail (and only the e-mail) renders, so an archived send shows what was true when it was sent;
+- an `OverviewColumn`: a cell per client on the agency overview, built for all the clients shown at once.
+
+Sections are rendered outside the report's fragment cache (dashboard.reports.cache): their data is fresh on
+every request, a staff form in one carries its CSRF token, and a section whose data changes without a sync
+(the agency's notes) needs no cache key of its own. Each build must run a constant number of queries
+whatever the number of sites (the report pages' query counts are pinned in tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+
+# Where a section shows. The share page shows what the client report page shows (SURFACE_PAGE).
+SURFACE_PAGE = "page"
+SURFACE_SITE = "site"
+SURFACE_PDF = "pdf"
+SURFACE_EMAIL = "email"
+SURFACE_EMAIL_TEXT = "email_text"
+SURFACES = (SURFACE_PAGE, SURFACE_SITE, SURFACE_PDF, SURFACE_EMAIL, SURFACE_EMAIL_TEXT)
+
+# Above the figures (the agency's note, maintenance) or below the activity (traffic quality, plan usage).
+SLOT_TOP = "top"
+SLOT_END = "end"
+SLOTS = (SLOT_TOP, SLOT_END)
+
+
+@dataclass(frozen=True)
+class SectionRequest:
+    """What a section is built for: one client's report for a period, seen by `audience`."""
+
+    client: Any  # clients.models.Client
+    period: Any  # dashboard.reports.periods.Period
+    compare: Any  # a Period or None
+    audience: str  # dashboard.reports.selectors.AUDIENCE_*
+    site_id: int | None = None  # the site page's site
+    user: Any = None  # the request's user on a page; None for the PDF, the e-mail and share links
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    build: Callable[[SectionRequest], Any]
+    templates: Mapping[str, str]
+    slot: str = SLOT_END
+    order: int = 100
+    snapshot: Callable[[Any], dict[str, Any]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.slot not in SLOTS:
+            raise ValueError(f"Section {self.name!r}: unknown slot {self.slot!r}")
+        unknown = set(self.templates) - set(SURFACES)
+        if unknown:
+            raise ValueError(f"Section {self.name!r}: unknown surfaces {sorted(unknown)}")
+
+
+@dataclass(frozen=True)
+class BuiltSection:
+    """One section ready to include: `{% include part.template with section=part.data ctx=part.request %}`."""
+
+    name: str
+    template: str
+    data: Any
+    request: SectionRequest | None = None
+
+
+@dataclass(frozen=True)
+class OverviewColumn:
+    name: str
+    header: str | Promise
+    build: Callable[[Sequence[int], Any, Any], Mapping[int, Any]]
+    template: str
+    order: int = 100
+
+
+@dataclass
+class _Registry:
+    sections: dict[str, Section] = field(default_factory=dict)
+    columns: dict[str, OverviewColumn] = field(default_factory=dict)
+
+
+_registry = _Registry()
+
+
+def register(section: Section) -> None:
+    """Add (or, under the same name, replace) a section; apps call it from AppConfig.ready()."""
+    _registry.sections[section.name] = section
+
+
+def register_column(column: OverviewColumn) -> None:
+    _registry.columns[column.name] = column
+
+
+def registered() -> list[Section]:
+    return sorted(_registry.sections.values(), key=lambda s: (s.order, s.name))
+
+
+def build(request: SectionRequest, surface: str) -> dict[str, list[BuiltSection]]:
+    """The sections shown on `surface` for `request`, by slot: {"top": [...], "end": [...]}."""
+    if surface not in SURFACES:
+        raise ValueError(f"Unknown surface {surface!r}")
+    slots: dict[str, list[BuiltSection]] = {slot: [] for slot in SLOTS}
+    for section in registered():
+        template = section.templates.get(surface)
+        if not template:
+            continue
+        data = section.build(request)
+        if data is not None:
+            slots[section.slot].append(BuiltSection(section.name, template, data, request))
+    return slots
+
+
+def snapshots(request: SectionRequest) -> dict[str, dict[str, Any]]:
+    """The JSON a report send stores for the e-mail: each e-mailed section's snapshot of its data."""
+    stored: dict[str, dict[str, Any]] = {}
+    for section in registered():
+        if section.snapshot is None or SURFACE_EMAIL not in section.templates:
+            continue
+        data = section.build(request)
+        if data is not None:
+            stored[section.name] = section.snapshot(data)
+    return stored
+
+
+def from_snapshots(stored: Mapping[str, Any] | None, surface: str) -> dict[str, list[BuiltSection]]:
+    """A send's stored sections ready to include in the e-mail (`surface` is SURFACE_EMAIL or _TEXT).
+    A section stored by a send but no longer installed is left out."""
+    slots: dict[str, list[BuiltSection]] = {slot: [] for slot in SLOTS}
+    for section in registered():
+        template = section.templates.get(surface)
+        data = (stored or {}).get(section.name)
+        if template and isinstance(data, dict):
+            slots[section.slot].append(BuiltSection(section.name, template, data))
+    return slots
+
+
+def columns() -> list[OverviewColumn]:
+    return sorted(_registry.columns.values(), key=lambda c: (c.order, c.name))
+
+
+def overview_cells(
+    client_ids: Sequence[int], period: Any, compare: Any
+) -> list[tuple[OverviewColumn, Mapping[int, Any]]]:
+    """Each overview column with its cells for the clients shown ({client id: cell data})."""
+    return [(column, column.build(client_ids, period, compare)) for column in columns()]

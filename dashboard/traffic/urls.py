@@ -1,5 +1,0 @@
-"""The traffic pages."""
-
-from django.urls import URLPattern
-
-urlpatterns: list[URLPattern] = []

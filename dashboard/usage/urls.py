@@ -1,5 +1,0 @@
-"""The usage pages."""
-
-from django.urls import URLPattern
-
-urlpatterns: list[URLPattern] = []
