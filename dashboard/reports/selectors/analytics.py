@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db import connections
+from django.db.models import Q, QuerySet, Sum
 
 from dashboard.reports.periods import Period
 from dashboard.reports.selectors.figures import Kpi, Totals, change_ratio, lengths_differ
@@ -148,6 +149,16 @@ def _labels(site_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     return {site_id: tuple(names) for site_id, names in labels.items()}
 
 
+def raw_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a `values_list()` queryset fetched at once from the cursor, without the ORM's converter
+    call per value: the report's daily read is some 6,000 rows per 50 sites, and the converters and chunked
+    fetching were a fifth of a cold report page's time. Values come as the database driver gives them."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _analytics(
     environments: list[Environment],
     period: Period,
@@ -197,9 +208,12 @@ def _analytics(
     if daily_ids:
         # One pass over the rows (the page's largest read): each point goes into its environment's series and,
         # for a live environment, into the live total of its day.
-        index = {day: i for i, day in enumerate(days)}
+        # Rows straight from the cursor (`raw_rows`): the day comes as the database gives it, a date on
+        # PostgreSQL and ISO text on SQLite, so the index knows both.
+        index: dict[date | str, int] = {day: i for i, day in enumerate(days)}
+        index.update({day.isoformat(): i for i, day in enumerate(days)})
         live = set(live_ids)
-        for env_id, metric, day, value in (
+        for env_id, metric, day, value in raw_rows(
             AnalyticsPoint.objects.filter(daily_points, in_period, metric__in=METRICS)
             .order_by()
             .values_list("environment_id", "metric", "day", "value")

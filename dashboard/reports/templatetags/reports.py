@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import escape as _escape
 from typing import Any
 
 from django import template
 from django.http import QueryDict
-from django.utils import formats
+from django.utils import dateformat, formats, timezone
 from django.utils.dates import MONTHS
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -202,3 +203,48 @@ def get_item(mapping: dict[str, Any], key: str) -> Any:
 def change_of(row: Any, metric_name: str) -> float | None:
     """`row.change(metric)` for an OverviewRow (templates cannot pass arguments to methods)."""
     return row.change(metric_name)
+
+
+@register.simple_tag
+def activity_rows(entries: Any) -> SafeString:
+    """The `<tr>` rows of the activity table (`reports/_activity_table.html`), built here rather than by a
+    template loop: a report lists up to 200 entries, and the loop with its date filters was a quarter of a
+    cold report page's time. Every string from Kinsta is escaped; descriptions keep their line breaks.
+    """
+    datetime_format = formats.get_format("DATETIME_FORMAT")
+    failed, in_progress, warning, done = (
+        _escape(gettext("Failed")),
+        _escape(gettext("In progress")),
+        _escape(gettext("Warning")),
+        _escape(gettext("Done")),
+    )
+    rows = []
+    for entry in entries:
+        when = timezone.template_localtime(entry.occurred_at)
+        what = _escape(entry.description or entry.type).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+        who = _escape(entry.who) if entry.who else "—"
+        if entry.role:
+            who += f' <span class="muted">({_escape(entry.role)})</span>'
+        if entry.has_failed:
+            result = f'<span class="badge bad">{failed}</span>'
+            if entry.public_error:
+                result += f' <span class="site-name">{_escape(entry.public_error)}</span>'
+        elif not entry.is_done:
+            result = f'<span class="badge muted-badge">{in_progress}</span>'
+        elif entry.has_warning:
+            result = f'<span class="badge warn">{warning}</span>'
+        else:
+            result = f'<span class="badge ok">{done}</span>'
+        row_class = ' class="failed"' if entry.has_failed else ""
+        rows.append(
+            f"<tr{row_class}>"
+            f'<td class="nowrap"><time datetime="{when.isoformat()}">'
+            f"{_escape(dateformat.format(when, datetime_format))}</time></td>"
+            f'<td class="site-name">{_escape(entry.site_name)}</td>'
+            f'<td class="site-name">{what}</td>'
+            f'<td class="site-name">{who}</td>'
+            f"<td>{result}</td></tr>"
+        )
+    # Every value above is escaped with the standard library's `html.escape` (what Django's `escape` calls, without
+    # its lazy-string wrapper: a thousand calls per page).
+    return mark_safe("\n".join(rows))  # noqa: S308
