@@ -248,3 +248,37 @@ def activity_rows(entries: Any) -> SafeString:
     # Every value above is escaped with the standard library's `html.escape` (what Django's `escape` calls, without
     # its lazy-string wrapper: a thousand calls per page).
     return mark_safe("\n".join(rows))  # noqa: S308
+
+
+@register.simple_tag
+def site_rows(sites: Any, *, compared: bool, shared: bool = False, client_url: str = "", query: str = "") -> SafeString:
+    """The `<tr>` rows of the report's site table (`reports/_site_table.html`), one per live site, built here
+    for the same reason as `activity_rows`: a 50-site report spent a tenth of its cold time in that loop.
+    `shared` (the share page): no links into the app and no labels."""
+    compared = bool(compared)
+    removed = _escape(gettext("removed from Kinsta"))
+    rows = []
+    for site in sites:
+        name = _escape(site.display_name)
+        if shared:
+            head = f'<span dir="auto">{name}</span>'
+        else:
+            head = f'<a dir="auto" href="{_escape(client_url)}sites/{site.id}/?{_escape(query)}">{name}</a>'
+        if site.removed_at:
+            head += f' <span class="badge muted-badge">{removed}</span>'
+        if site.live.primary_domain:
+            head += f' <span class="domain">{_escape(site.live.primary_domain)}</span>'
+        if site.labels and not shared:
+            labels = "".join(f'<span class="label">{_escape(label)}</span>' for label in site.labels)
+            head += f' <span class="labels">{labels}</span>'
+        totals = site.totals
+        cells = [f'<td class="num">{metric(totals.visits)}</td>']
+        if compared:
+            cells.append(f'<td class="num">{change(site.live.visits_change)}</td>')
+        cells += [
+            f'<td class="num">{metric(totals.bandwidth, "bytes")}</td>',
+            f'<td class="num">{metric(totals.cdn_bandwidth, "bytes")}</td>',
+            f'<td class="num">{metric(totals.disk_usage, "bytes")}</td>',
+        ]
+        rows.append(f'<tr><th scope="row" class="site-name">{head}</th>{"".join(cells)}</tr>')
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped or built by metric/change
