@@ -136,7 +136,10 @@ def prepare_send(send: ReportSend) -> ReportSend:
     rendered = render_report_pdf(client=client, report=report, audience=AUDIENCE_EMAIL)
     send.numbers = report_numbers(report, charts_drawn=rendered.charts_drawn)
     # What other apps add to the report (dashboard.reports.sections), as the e-mail will show it.
-    send.numbers["sections"] = sections.snapshots(sections.SectionRequest(client, period, compare, AUDIENCE_EMAIL))
+    # The PDF built them for the same client, period and audience already (rendered.section_data).
+    send.numbers["sections"] = sections.snapshots(
+        sections.SectionRequest(client, period, compare, AUDIENCE_EMAIL), built=dict(rendered.section_data)
+    )
     send.charts_drawn = rendered.charts_drawn
     send.pdf_sha256 = hashlib.sha256(rendered.content).hexdigest()
     if send.pdf:

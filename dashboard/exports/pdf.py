@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -259,6 +259,9 @@ class RenderedPdf:
     charts_drawn: bool
     chart_error: str
     seconds: float
+    # What the report sections built for this PDF, by section name (dashboard.reports.sections): a send stores
+    # the e-mail's snapshots from it instead of building every section again.
+    section_data: dict[str, Any] = field(default_factory=dict)
 
 
 def render_report_pdf(
@@ -290,8 +293,11 @@ def _render(*, client: Client, report: ClientReport, draw_charts: bool, audience
     with translation.override(language), timezone.override(client.timezone):
         figures = charts.client_charts(report)
         # What other apps add (dashboard.reports.sections), built once for both attempts below.
+        section_data: dict[str, Any] = {}
         parts = sections.build(
-            sections.SectionRequest(client, report.period, report.compare_period, audience), sections.SURFACE_PDF
+            sections.SectionRequest(client, report.period, report.compare_period, audience),
+            sections.SURFACE_PDF,
+            built=section_data,
         )
         svgs: Future[list[bytes]] | None = None
         chart_error = ""
@@ -323,6 +329,7 @@ def _render(*, client: Client, report: ClientReport, draw_charts: bool, audience
         charts_drawn=svgs is not None,
         chart_error=chart_error,
         seconds=time.monotonic() - started,
+        section_data=section_data,
     )
 
 

@@ -110,7 +110,19 @@ def registered() -> list[Section]:
     return sorted(_registry.sections.values(), key=lambda s: (s.order, s.name))
 
 
-def build(request: SectionRequest, surface: str) -> dict[str, list[BuiltSection]]:
+def _data(section: Section, request: SectionRequest, built: dict[str, Any] | None) -> Any:
+    """The section's data for `request`; with `built` (a dict the caller keeps for one request), built once
+    however many surfaces show it: a report send renders the PDF and then stores the e-mail's snapshots."""
+    if built is None:
+        return section.build(request)
+    if section.name not in built:
+        built[section.name] = section.build(request)
+    return built[section.name]
+
+
+def build(
+    request: SectionRequest, surface: str, *, built: dict[str, Any] | None = None
+) -> dict[str, list[BuiltSection]]:
     """The sections shown on `surface` for `request`, by slot: {"top": [...], "end": [...]}."""
     if surface not in SURFACES:
         raise ValueError(f"Unknown surface {surface!r}")
@@ -119,19 +131,20 @@ def build(request: SectionRequest, surface: str) -> dict[str, list[BuiltSection]
         template = section.templates.get(surface)
         if not template:
             continue
-        data = section.build(request)
+        data = _data(section, request, built)
         if data is not None:
             slots[section.slot].append(BuiltSection(section.name, template, data, request))
     return slots
 
 
-def snapshots(request: SectionRequest) -> dict[str, dict[str, Any]]:
-    """The JSON a report send stores for the e-mail: each e-mailed section's snapshot of its data."""
+def snapshots(request: SectionRequest, *, built: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """The JSON a report send stores for the e-mail: each e-mailed section's snapshot of its data (`built`:
+    what was built for the same request already, as by `build`)."""
     stored: dict[str, dict[str, Any]] = {}
     for section in registered():
         if section.snapshot is None or SURFACE_EMAIL not in section.templates:
             continue
-        data = section.build(request)
+        data = _data(section, request, built)
         if data is not None:
             stored[section.name] = section.snapshot(data)
     return stored

@@ -121,6 +121,8 @@ def test_the_email_shows_what_the_send_stored(client_a, settings, tmp_path, seen
     deliver(send.pk)
     send.refresh_from_db()
     assert send.numbers["sections"] == {"test-notes": {"text": HOSTILE}}
+    # Built once for the send: the PDF's data is what the e-mail's snapshot was taken from.
+    assert len(seen) == 1
     message = mail.outbox[-1]
     assert "Text note: <b>bold</b> & =cmd" in message.body
     html = message.alternatives[0][0]
