@@ -7,4 +7,5 @@ from dashboard.usage import views
 urlpatterns = [
     path("usage/", views.usage_page, name="usage-page"),
     path("usage/allocation.csv", views.allocation_csv, name="usage-allocation-csv"),
+    path("usage/forecast.csv", views.forecast_csv, name="usage-forecast-csv"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
@@ -14,6 +15,7 @@ from clients.access import require_staff
 from dashboard.exports.csv import stream_csv
 from dashboard.exports.downloads import attachment
 from dashboard.usage import allocation as alloc
+from dashboard.usage import forecast as fc
 from dashboard.usage.billing import BillingMonth, InvalidMonth, month_containing, parse_month
 from dashboard.usage.models import Plan
 from kinsta_sync.figures import METRICS
@@ -55,6 +57,20 @@ def _basis_labels() -> dict[str, str]:
     }
 
 
+def _as_of(request: HttpRequest, account: KinstaAccount, month: BillingMonth) -> date:
+    """`?as_of=YYYY-MM-DD` (only the data up to that day counts), else the last day with data."""
+    value = request.GET.get("as_of", "")
+    if not value:
+        return fc.default_as_of(account, month, timezone.localdate())
+    try:
+        as_of = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidMonth(f"as_of must be a date YYYY-MM-DD, not {value[:20]!r}") from None
+    if as_of < month.start:
+        raise InvalidMonth(f"as_of {as_of.isoformat()} is before the billing month, which starts {month.start}")
+    return min(as_of, month.end)
+
+
 def _bad_month(error: InvalidMonth) -> HttpResponseBadRequest:
     return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
 
@@ -74,7 +90,10 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         return render(request, "usage/usage.html", context, status=400)
     billing_day = plan.billing_day if plan else 1
     data = alloc.allocation(account=account, month=month, plan=plan)
+    projection = fc.forecast(account=account, month=month, plan=plan, as_of=_as_of(request, account, month))
     context |= {
+        "forecast": projection,
+        "forecast_rows": _forecast_table(projection),
         "plan": plan,
         "month": month,
         "month_value": month.label,
@@ -90,6 +109,7 @@ def usage_page(request: HttpRequest) -> HttpResponse:
                 "included": data.included[metric],
                 "ratio": data.used_ratio(metric),
                 "overage": data.overage[metric],
+                "forecast": projection.row("company", None, metric),
             }
             for metric in METRICS
         ],
@@ -117,3 +137,30 @@ def allocation_csv(request: HttpRequest) -> HttpResponse:
         return _bad_month(error)
     data = alloc.allocation(account=account, month=month, plan=plan)
     return _csv(alloc.ALLOCATION_HEADER, alloc.allocation_rows(data), f"usage-allocation-{month.label}.csv")
+
+
+def _forecast_table(data: fc.Forecast) -> list[dict[str, Any]]:
+    """One row per client (and Unassigned): its projection of each metric, in METRICS order."""
+    rows: dict[int | None, dict[str, Any]] = {}
+    for row in data.rows:
+        if row.scope == "client":
+            rows.setdefault(row.client_id, {"name": row.client, "client_id": row.client_id, "metrics": []})
+            rows[row.client_id]["metrics"].append(row)
+    return list(rows.values())
+
+
+@require_GET
+def forecast_csv(request: HttpRequest) -> HttpResponse:
+    """The month-end projection per company and client and metric (`as_of`: only data up to that day)."""
+    require_staff(request.user)
+    account, _ = _account(request)
+    if account is None:
+        raise Http404("No Kinsta account is set up.")
+    plan = alloc.plan_for(account)
+    try:
+        month = _month(request, plan)
+        as_of = _as_of(request, account, month)
+    except InvalidMonth as error:
+        return _bad_month(error)
+    data = fc.forecast(account=account, month=month, plan=plan, as_of=as_of)
+    return _csv(fc.FORECAST_HEADER, fc.forecast_rows(data), f"usage-forecast-{month.label}-as-of-{as_of}.csv")

@@ -67,13 +67,20 @@ def test_the_allocation_csv_has_one_row_per_client_plus_unassigned_with_exact_su
 
 def test_a_bad_month_is_a_clear_400(client, world):
     client.force_login(world["staff"])
-    for url in ("/usage/allocation.csv?month=2026-13", "/usage/?month=november"):
+    for url, message in (
+        ("/usage/allocation.csv?month=2026-13", "YYYY-MM"),
+        ("/usage/?month=november", "YYYY-MM"),
+        ("/usage/forecast.csv?month=2026-11&as_of=yesterday", "YYYY-MM-DD"),
+        ("/usage/forecast.csv?month=2026-11&as_of=2026-10-31", "before the billing month"),
+    ):
         response = client.get(url)
         assert response.status_code == 400, url
-        assert "YYYY-MM" in response.content.decode(), url
+        assert message in response.content.decode(), url
 
 
-@pytest.mark.parametrize("url", ["/usage/", "/usage/?month=2026-11", "/usage/allocation.csv?month=2026-11"])
+@pytest.mark.parametrize(
+    "url", ["/usage/", "/usage/?month=2026-11", "/usage/allocation.csv?month=2026-11", "/usage/forecast.csv"]
+)
 def test_client_users_and_anonymous_visitors_are_refused(client, world, url):
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
@@ -119,7 +126,7 @@ def test_the_query_count_is_constant_as_sites_grow(client, world):
         assert response.status_code == 200
         return len(queries)
 
-    urls = ("/usage/?month=2026-11", "/usage/allocation.csv?month=2026-11")
+    urls = ("/usage/?month=2026-11", "/usage/allocation.csv?month=2026-11", "/usage/forecast.csv?month=2026-11")
     before = [count(url) for url in urls]
     for i in range(25):
         site = make_site(world["account"], name=f"more-{i}")
@@ -127,4 +134,4 @@ def test_the_query_count_is_constant_as_sites_grow(client, world):
         add_points(site.live, metric=VISITS, days=dict.fromkeys(NOVEMBER[:5], 2))
     after = [count(url) for url in urls]
     assert before == after
-    assert all(n <= 12 for n in after), after
+    assert all(n <= 14 for n in after), after
