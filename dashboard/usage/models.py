@@ -80,3 +80,39 @@ class ClientQuota(models.Model):
 
     def __str__(self) -> str:
         return f"Quota of {self.client}"
+
+
+class UsageAlert(models.Model):
+    """One alert: a scope's metric crossed a threshold of its limit (projected or actual) in a billing month.
+
+    The unique constraint makes it exactly once: a worker inserts the row first and sends only when the
+    insert succeeded (dashboard.usage.alerts); a second worker, or a retry, meets the constraint and sends
+    nothing.
+    """
+
+    account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="usage_alerts")
+    month_start = models.DateField(help_text="The first day of the billing month.")
+    # "company", or "client:<id>" (a key rather than a nullable client, which a unique constraint would not
+    # hold to once: NULLs are all distinct).
+    scope_key = models.CharField(max_length=40)
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="usage_alerts")
+    metric = models.CharField(max_length=32)
+    threshold = models.PositiveSmallIntegerField(help_text="Percent of the plan or of the client's quota.")
+    actual = models.BigIntegerField()
+    projected = models.BigIntegerField()
+    limit = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "month_start", "scope_key", "metric", "threshold"], name="unique_usage_alert"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope_key} {self.metric} {self.threshold}% {self.month_start:%Y-%m}"

@@ -218,11 +218,21 @@ def test_the_command_exits_2_with_a_message_for_bad_input(args, message, capsys)
     for i in range(0, len(args), 2):
         base[args[i]] = args[i + 1]
     flat = [part for pair in base.items() for part in pair]
-    # As from the command line: argparse's errors and the command's own both exit 2 with the message.
-    with pytest.raises(SystemExit) as raised:
-        Command().run_from_argv(["manage.py", "kinsta_plan", *flat])
-    assert raised.value.code == 2
-    assert message in capsys.readouterr().err
+    # As from the command line (run_from_argv, without its closing of the database connections): argparse's
+    # errors exit 2, the command's own are CommandErrors with return code 2; both say what is wrong.
+    command = Command()
+    command._called_from_command_line = True
+    parser = command.create_parser("manage.py", "kinsta_plan")
+    try:
+        options = vars(parser.parse_args(flat))
+    except SystemExit as exit_:
+        code, text = exit_.code, capsys.readouterr().err
+    else:
+        with pytest.raises(CommandError) as raised:
+            command.execute(*options.pop("args", ()), **options)
+        code, text = raised.value.returncode, str(raised.value)
+    assert code == 2
+    assert message in text
     assert Plan.objects.count() == 0
 
 
