@@ -45,7 +45,14 @@ PUBLIC = {
     "password_reset_complete",
 }
 # Routes for staff only, that name no client object; a client user gets 404.
-STAFF_ONLY = {"reports-sync", "reports-sync-status", "reports-sync-now"}
+STAFF_ONLY = {
+    "reports-sync",
+    "reports-sync-status",
+    "reports-sync-now",
+    "usage-page",
+    "usage-allocation-csv",
+    "usage-forecast-csv",
+}
 # Routes whose object is a share link token: no login, 410 once the link expired or was revoked.
 SHARE = {"reports-share", "reports-share-pdf", "reports-share-logo", "reports-share-agency-logo"}
 # Parameters that point at one client's objects.

@@ -7,9 +7,12 @@ Screenshots land in artifacts/screenshots/<page>-<width>.png for people to look 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth import get_user_model
 
+from dashboard.usage.models import Plan
 from kinsta_sync.models import Site, SyncRun
 from kinsta_sync.sync import run_sync
 from tests.conftest import login_in_browser
@@ -38,6 +41,13 @@ def agency_data(account):
     make_member(alice, acme)
     link = create_share_link(client=acme, query={"period": "30d"}, days=7, created_by=staff)
     site = Site.objects.filter(assignment__client=acme, environments__is_live=False).first() or sites[0]
+    Plan.objects.create(
+        account=account,
+        monthly_price=Decimal("340.00"),
+        included_visits=50_000,
+        included_cdn_gb=10,
+        included_disk_gb=50,
+    )
     return {"acme": acme, "site": site, "share": share_path(link)}
 
 
@@ -83,6 +93,8 @@ def test_every_staff_page(sized_page, live_server, agency_data, screenshot_dir):
     visit(page, f"{base}/clients/acme/", "staff-client-report", width, screenshot_dir, charts=True)
     visit(page, f"{base}/clients/acme/sites/{site.pk}/", "staff-site", width, screenshot_dir, charts=True)
     visit(page, f"{base}/sync/", "staff-sync", width, screenshot_dir)
+    visit(page, f"{base}/usage/", "staff-usage", width, screenshot_dir)
+    assert page.locator("table.usage-allocation tbody tr").count() == 3  # Acme, Globex, Unassigned
     visit(page, f"{base}/clients/acme/reports/", "staff-sent-reports", width, screenshot_dir)
     visit(page, f"{base}/no-such-page/", "staff-404", width, screenshot_dir, status=404)
     visit(page, f"{base}/admin/", "staff-admin-index", width, screenshot_dir)

@@ -1,0 +1,191 @@
+"""E-mail to staff when a projection or the actual usage crosses 50 / 75 / 90 / 100 % of the plan or of a
+client's quota: exactly once per threshold, scope, metric and billing month, across workers and retries.
+
+`check_usage_alerts()` (hourly, django-q2: dashboard.usage.schedules):
+1. For every account with a plan, the current billing month's usage (dashboard.usage.allocation) and
+   projection (dashboard.usage.forecast) against the plan (company) and each client's quota.
+2. Every threshold a scope's metric has reached (the larger of actual and projected) is inserted as a
+   `UsageAlert`; the unique constraint refuses a row that exists, and only the worker whose insert
+   succeeded goes on with it (insert-then-send: a second worker at the same moment inserts nothing).
+3. The new rows go out in one e-mail per account to the active staff users with an address; then they are
+   marked sent. A failed send keeps the rows unsent with the error; a later run claims them (a conditional
+   UPDATE of `attempts`, so two workers cannot both retry one) once they are older than `RETRY_AFTER`, up
+   to `MAX_ATTEMPTS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from clients.email import email_sender
+from dashboard.usage.allocation import allocation
+from dashboard.usage.billing import BillingMonth, month_containing
+from dashboard.usage.forecast import default_as_of, forecast
+from dashboard.usage.models import Plan, UsageAlert
+from kinsta_sync.figures import DISK_USAGE, METRICS, VISITS, scale_bytes
+
+logger = logging.getLogger(__name__)
+
+THRESHOLDS = (50, 75, 90, 100)
+RETRY_AFTER = timedelta(minutes=30)
+MAX_ATTEMPTS = 5
+_LABELS = {VISITS: "visits", "bandwidth": "bandwidth", "cdn_bandwidth": "CDN bandwidth", DISK_USAGE: "disk usage"}
+
+
+@dataclass(frozen=True)
+class Crossing:
+    scope_key: str
+    client_id: int | None
+    client_name: str
+    metric: str
+    threshold: int
+    actual: int
+    projected: int
+    limit: int
+
+
+def _reached(actual: int, projected: int, limit: int) -> list[int]:
+    top = max(actual, projected)
+    if limit <= 0:
+        return list(THRESHOLDS) if top > 0 else []
+    return [t for t in THRESHOLDS if top * 100 >= t * limit]
+
+
+def crossings(*, plan: Plan, month: BillingMonth, as_of: date) -> list[Crossing]:
+    """Every threshold reached this month by the company (against the plan) or a client (against its quota)."""
+    account = plan.account
+    usage = allocation(account=account, month=month, plan=plan)
+    projection = forecast(account=account, month=month, plan=plan, as_of=as_of)
+    found: list[Crossing] = []
+    for metric in METRICS:
+        limit = usage.included[metric]
+        if limit is not None:
+            actual = usage.totals[metric]
+            projected = projection.row("company", None, metric).projection.projected
+            found += [
+                Crossing("company", None, "", metric, t, actual, projected, limit)
+                for t in _reached(actual, projected, limit)
+            ]
+        for row in usage.rows:
+            quota = row.quota.get(metric)
+            if row.client_id is None or quota is None:
+                continue
+            actual = row.usage[metric]
+            projected = projection.row("client", row.client_id, metric).projection.projected
+            found += [
+                Crossing(f"client:{row.client_id}", row.client_id, row.name, metric, t, actual, projected, quota)
+                for t in _reached(actual, projected, quota)
+            ]
+    return found
+
+
+def _amount(metric: str, value: int) -> str:
+    if metric == VISITS:
+        return f"{value:,}"
+    size, decimals, unit = scale_bytes(value)
+    return f"{size:,.{decimals}f} {unit}"
+
+
+def _line(alert: UsageAlert) -> str:
+    who = f"{alert.client.name}'s quota" if alert.client_id else "the plan"
+    return (
+        f"- {who}: {_LABELS.get(alert.metric, alert.metric)} reached {alert.threshold} % "
+        f"(actual {_amount(alert.metric, alert.actual)}, projected for the month's end "
+        f"{_amount(alert.metric, alert.projected)}, limit {_amount(alert.metric, alert.limit)})"
+    )
+
+
+def _send(account_name: str, month_start: date, alerts: list[UsageAlert]) -> None:
+    recipients = sorted(
+        set(
+            get_user_model()
+            .objects.filter(is_staff=True, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+    if not recipients:
+        raise RuntimeError("no active staff user has an e-mail address")
+    top = max(alerts, key=lambda a: a.threshold)
+    # On one line whatever the account's name holds (a header cannot carry a line break).
+    account_name = " ".join(account_name.split())
+    subject = f"Plan usage of {account_name}: {len(alerts)} threshold(s) reached, up to {top.threshold} %"
+    body = "\n".join(
+        [
+            f"Kinsta account {account_name}, billing month from {month_start.isoformat()}:",
+            "",
+            *(_line(alert) for alert in alerts),
+            "",
+            "Each threshold is reported once per month; the usage page shows the details.",
+        ]
+    )
+    sender, reply_to = email_sender()
+    EmailMessage(subject, body, sender, recipients, reply_to=reply_to).send()
+
+
+def check_usage_alerts(*, today: date | None = None) -> dict[str, int]:
+    """Insert and send the alerts due now; {"new": n, "sent": n, "failed": n}."""
+    today = today or timezone.localdate()
+    summary = {"new": 0, "sent": 0, "failed": 0}
+    for plan in Plan.objects.select_related("account").filter(account__is_active=True):
+        month = month_containing(today, plan.billing_day)
+        to_send: list[UsageAlert] = []
+        for crossing in crossings(plan=plan, month=month, as_of=default_as_of(plan.account, month, today)):
+            try:
+                with transaction.atomic():
+                    alert = UsageAlert.objects.create(
+                        account=plan.account,
+                        month_start=month.start,
+                        scope_key=crossing.scope_key,
+                        client_id=crossing.client_id,
+                        metric=crossing.metric,
+                        threshold=crossing.threshold,
+                        actual=crossing.actual,
+                        projected=crossing.projected,
+                        limit=crossing.limit,
+                    )
+            except IntegrityError:
+                continue  # already alerted (by an earlier run or another worker right now)
+            to_send.append(alert)
+        summary["new"] += len(to_send)
+        to_send += _claim_retries(plan, month)
+        if to_send:
+            _deliver(plan.account.name, month.start, to_send, summary)
+    return summary
+
+
+def _claim_retries(plan: Plan, month: BillingMonth) -> list[UsageAlert]:
+    claimed = []
+    stale = timezone.now() - RETRY_AFTER
+    for alert in UsageAlert.objects.filter(
+        account=plan.account, month_start=month.start, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS,
+        created_at__lt=stale,
+    ).select_related("client"):  # fmt: skip
+        won = UsageAlert.objects.filter(pk=alert.pk, attempts=alert.attempts, sent_at__isnull=True).update(
+            attempts=F("attempts") + 1
+        )
+        if won == 1:
+            claimed.append(alert)
+    return claimed
+
+
+def _deliver(account_name: str, month_start: date, alerts: list[UsageAlert], summary: dict[str, int]) -> None:
+    ids = [alert.pk for alert in alerts]
+    alerts = list(UsageAlert.objects.filter(pk__in=ids).select_related("client").order_by("scope_key", "metric"))
+    try:
+        _send(account_name, month_start, alerts)
+    except Exception as error:  # the mail server, or no recipient: kept for a retry, with the reason
+        logger.warning("Usage alerts of %s not sent: %s", account_name, error)
+        UsageAlert.objects.filter(pk__in=ids).update(last_error=str(error)[:500])
+        summary["failed"] += len(ids)
+        return
+    UsageAlert.objects.filter(pk__in=ids).update(sent_at=timezone.now(), last_error="")
+    summary["sent"] += len(ids)

@@ -1,0 +1,118 @@
+"""The plan the agency pays Kinsta for (what the API does not tell), and the quotas of its clients' contracts.
+
+Money is Decimal throughout; sizes are decimal gigabytes (1 GB = 10^9 bytes), as Kinsta's plans count them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from clients.models import Client
+from kinsta_sync.models import KinstaAccount
+
+# Kinsta's published overage prices (the agency enters its own where its contract differs).
+DEFAULT_OVERAGE_VISITS_PER_1000 = Decimal("1.00")
+DEFAULT_OVERAGE_CDN_PER_GB = Decimal("0.10")
+
+_MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+_PRICE = {"max_digits": 12, "decimal_places": 4, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class Plan(models.Model):
+    """One Kinsta account's hosting plan."""
+
+    class Basis(models.TextChoices):
+        VISITS = "visits", "Visits"
+        BANDWIDTH = "bandwidth", "Bandwidth"
+        CDN_BANDWIDTH = "cdn_bandwidth", "CDN bandwidth"
+        DISK_USAGE = "disk_usage", "Disk usage"
+
+    account = models.OneToOneField(KinstaAccount, on_delete=models.CASCADE, related_name="usage_plan")
+    name = models.CharField(max_length=100, blank=True, help_text="e.g. Agency 20")
+    monthly_price = models.DecimalField(**_MONEY, help_text="What the plan costs per billing month.")
+    included_visits = models.PositiveBigIntegerField()
+    included_cdn_gb = models.PositiveIntegerField(verbose_name="included CDN GB")
+    included_disk_gb = models.PositiveIntegerField(verbose_name="included disk GB")
+    included_bandwidth_gb = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name="included server bandwidth GB", help_text="Only for bandwidth-based plans."
+    )
+    billing_day = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text="The day of the month a billing month starts (31: the last day of shorter months).",
+    )
+    overage_visits_per_1000 = models.DecimalField(**_PRICE, default=DEFAULT_OVERAGE_VISITS_PER_1000)
+    overage_cdn_per_gb = models.DecimalField(
+        **_PRICE, default=DEFAULT_OVERAGE_CDN_PER_GB, verbose_name="overage CDN per GB"
+    )
+    overage_disk_per_gb = models.DecimalField(**_PRICE, default=Decimal("0"))
+    overage_bandwidth_per_gb = models.DecimalField(
+        **_PRICE, default=Decimal("0"), help_text="Only counted when the plan includes server bandwidth."
+    )
+    allocation_basis = models.CharField(
+        max_length=20,
+        choices=Basis.choices,
+        default=Basis.VISITS,
+        help_text="The share by which each client carries the plan's monthly price.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account__name"]
+
+    def __str__(self) -> str:
+        return self.name or f"Plan of {self.account}"
+
+
+class ClientQuota(models.Model):
+    """What a client's contract includes; empty fields have no quota."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="usage_quota")
+    visits = models.PositiveBigIntegerField(null=True, blank=True)
+    cdn_gb = models.PositiveIntegerField(null=True, blank=True, verbose_name="CDN GB")
+    disk_gb = models.PositiveIntegerField(null=True, blank=True, verbose_name="disk GB")
+
+    class Meta:
+        ordering = ["client__name"]
+
+    def __str__(self) -> str:
+        return f"Quota of {self.client}"
+
+
+class UsageAlert(models.Model):
+    """One alert: a scope's metric crossed a threshold of its limit (projected or actual) in a billing month.
+
+    The unique constraint makes it exactly once: a worker inserts the row first and sends only when the
+    insert succeeded (dashboard.usage.alerts); a second worker, or a retry, meets the constraint and sends
+    nothing.
+    """
+
+    account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="usage_alerts")
+    month_start = models.DateField(help_text="The first day of the billing month.")
+    # "company", or "client:<id>" (a key rather than a nullable client, which a unique constraint would not
+    # hold to once: NULLs are all distinct).
+    scope_key = models.CharField(max_length=40)
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="usage_alerts")
+    metric = models.CharField(max_length=32)
+    threshold = models.PositiveSmallIntegerField(help_text="Percent of the plan or of the client's quota.")
+    actual = models.BigIntegerField()
+    projected = models.BigIntegerField()
+    limit = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "month_start", "scope_key", "metric", "threshold"], name="unique_usage_alert"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope_key} {self.metric} {self.threshold}% {self.month_start:%Y-%m}"

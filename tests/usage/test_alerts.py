@@ -1,0 +1,145 @@
+"""Usage alerts: each threshold of the plan or a client's quota e-mailed to staff once per scope and month."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django_q.models import Schedule
+
+from dashboard.usage.alerts import check_usage_alerts
+from dashboard.usage.models import ClientQuota, Plan, UsageAlert
+from dashboard.usage.schedules import USAGE_ALERTS_SCHEDULE, ensure_schedules
+from kinsta_sync.figures import CDN_BANDWIDTH, VISITS
+from tests.factories import add_points, assign, make_account, make_client, make_site, make_user
+
+TODAY = date(2026, 11, 21)  # data through the 20th
+
+
+def _world(*, included_visits: int = 10_000) -> dict:
+    account = make_account(name="Agency\nBcc: evil@example.com")
+    Plan.objects.create(
+        account=account, monthly_price=Decimal("10"), included_visits=included_visits, included_cdn_gb=100,
+        included_disk_gb=100,
+    )  # fmt: skip
+    acme = make_client("Acme")
+    ClientQuota.objects.create(client=acme, visits=1_000)
+    site = make_site(account, name="acme-site")
+    assign([site], acme)
+    other = make_site(account, name="other-site")
+    days = [date(2026, 9, 1) + timedelta(days=i) for i in range((TODAY - date(2026, 9, 1)).days)]
+    add_points(site.live, metric=VISITS, days=dict.fromkeys(days, 40))  # 800 by the 20th, ~1,200 projected
+    add_points(other.live, metric=VISITS, days=dict.fromkeys(days, 210))  # company: 5,000 so far, ~7,500 projected
+    add_points(site.live, metric=CDN_BANDWIDTH, days=dict.fromkeys(days, 1))
+    make_user("boss", password="pw-staff-123!", is_staff=True, email="boss@agency.example")
+    nomail = make_user("nomail", password="pw-staff-123!", is_staff=True)
+    nomail.email = ""
+    nomail.save(update_fields=["email"])
+    make_user("gone", password="pw-staff-123!", is_staff=True, is_active=False)
+    make_user("client", password="pw-client-123!", email="client@client.example")
+    return {"account": account, "acme": acme}
+
+
+@pytest.mark.django_db
+def test_each_threshold_is_sent_once_per_scope_and_month():
+    world = _world()
+    summary = check_usage_alerts(today=TODAY)
+    alerts = {(a.scope_key, a.metric, a.threshold) for a in UsageAlert.objects.all()}
+    acme = f"client:{world['acme'].pk}"
+    # The company: 5,000 of 10,000 actual (50 %), ~7,500 projected (75 %); not 90 %.
+    # Acme: 800 of its 1,000 quota actual (75 %), ~1,200 projected: 90 % and 100 % too.
+    assert alerts == {
+        ("company", VISITS, 50), ("company", VISITS, 75),
+        (acme, VISITS, 50), (acme, VISITS, 75), (acme, VISITS, 90), (acme, VISITS, 100),
+    }  # fmt: skip
+    assert summary == {"new": 6, "sent": 6, "failed": 0}
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["boss@agency.example"]
+    assert "\n" not in message.subject and "up to 100 %" in message.subject
+    assert "Acme's quota: visits reached 100 %" in message.body
+    assert "the plan: visits reached 75 %" in message.body
+    assert all(a.sent_at is not None for a in UsageAlert.objects.all())
+    # The next hour, and the next day: nothing again.
+    assert check_usage_alerts(today=TODAY) == {"new": 0, "sent": 0, "failed": 0}
+    assert check_usage_alerts(today=TODAY + timedelta(days=1))["new"] == 0
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_failed_send_is_kept_and_retried_later_exactly_once(settings):
+    _world()
+    # A mail server that refuses the connection (a closed port on this machine).
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    with time_machine.travel("2026-11-21 08:00Z", tick=False):
+        assert check_usage_alerts(today=TODAY) == {"new": 6, "sent": 0, "failed": 6}
+    assert all(a.sent_at is None and a.last_error for a in UsageAlert.objects.all())
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel("2026-11-21 08:10Z", tick=False):
+        # Too soon: a worker may still be sending these.
+        assert check_usage_alerts(today=TODAY) == {"new": 0, "sent": 0, "failed": 0}
+    with time_machine.travel("2026-11-21 09:00Z", tick=False):
+        assert check_usage_alerts(today=TODAY) == {"new": 0, "sent": 6, "failed": 0}
+        assert check_usage_alerts(today=TODAY)["sent"] == 0
+    assert len(mail.outbox) == 1
+    assert {a.attempts for a in UsageAlert.objects.all()} == {2}
+
+
+@pytest.mark.django_db
+def test_without_a_limit_there_is_no_alert_and_a_new_month_starts_again():
+    world = _world(included_visits=10**9)
+    ClientQuota.objects.filter(client=world["acme"]).update(visits=None)
+    assert check_usage_alerts(today=TODAY)["new"] == 0
+    ClientQuota.objects.filter(client=world["acme"]).update(visits=1_000)
+    assert check_usage_alerts(today=TODAY)["new"] == 4
+    # December: the quota's month begins anew (projected from November's pace, 40 a day: 1,240 -> 100 %).
+    assert check_usage_alerts(today=date(2026, 12, 2))["new"] == 4
+    assert UsageAlert.objects.filter(month_start=date(2026, 12, 1)).count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_alert_exactly_once():
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memorydb"):
+        pytest.skip("needs a file-based SQLite or PostgreSQL test database")
+    _world()
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            results.append(check_usage_alerts(today=TODAY))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert sum(r["new"] for r in results) == 6
+    assert UsageAlert.objects.count() == 6
+    assert sum(len(m.body.splitlines()) - 4 for m in mail.outbox) == 6  # each alert line in exactly one e-mail
+
+
+@pytest.mark.django_db
+def test_the_schedule_is_declared_once_and_its_task_runs_the_check():
+    ensure_schedules()
+    assert ensure_schedules() == []
+    schedule = Schedule.objects.get(name=USAGE_ALERTS_SCHEDULE)
+    assert schedule.func == "dashboard.usage.tasks.check_usage_alerts"
+    assert schedule.schedule_type == Schedule.HOURLY
+    from dashboard.usage.tasks import check_usage_alerts as task
+
+    _world()
+    with time_machine.travel("2026-11-21 10:00Z", tick=False):
+        assert task() == "usage alerts: 6 new, 6 sent, 0 failed"
