@@ -1,0 +1,76 @@
+"""One row per site action: who asked, what, where, Kinsta's operation, and how it ended.
+
+Nothing is fire-and-forget: a worker claims a run with a lease (``lease_until``, renewed on every poll of
+the operation); a worker that dies leaves the lease to expire, and ``tasks.resume_abandoned_runs`` hands the
+run to the next one, which goes on polling the same operation (``services.run``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kinsta_sync.models import Environment, Site
+
+
+class Action(models.TextChoices):
+    # The values are the CLI's and Slack's names (kinsta_sync.api.operations.ACTIONS).
+    CLEAR_CACHE = "clear-cache", _("Clear the site cache")
+    RESTART_PHP = "restart-php", _("Restart PHP")
+    CLEAR_CDN_CACHE = "clear-cdn-cache", _("Clear the CDN cache")
+    CLEAR_EDGE_CACHE = "clear-edge-cache", _("Clear the edge cache")
+    MANUAL_BACKUP = "manual-backup", _("Create a manual backup")
+
+
+class ActionRun(models.Model):
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        REFUSED = "refused", _("Refused")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Dashboard")
+        CLI = "cli", _("Command line")
+        SLACK = "slack", _("Slack")
+        SCHEDULE = "schedule", _("Schedule")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="action_runs")
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="action_runs")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    # Who: a staff user (dashboard, or the Slack user's linked staff user), a Slack user id, or nobody (CLI).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    slack_user_id = models.CharField(max_length=32, blank=True)
+    # Slack's response_url, where the end of the run is reported (https://hooks.slack.com/...).
+    slack_response_url = models.URLField(max_length=500, blank=True)
+
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    operation_id = models.CharField(max_length=255, blank=True)
+    message = models.TextField(blank=True, help_text="Kinsta's last message, or why the run failed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the write was sent to Kinsta.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    lease_token = models.CharField(max_length=64, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False, help_text="Workers that claimed it.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("run_action", "Can run site actions (clear caches, restart PHP, backups)")]
+        indexes = [
+            models.Index(fields=["state", "lease_until"], name="actions_run_state_lease"),
+            models.Index(fields=["site", "state", "finished_at"], name="actions_run_site_done"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.site_id} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED, self.State.REFUSED)
