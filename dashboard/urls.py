@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("dashboard.reports.urls")),
     path("", include("dashboard.exports.urls")),
     path("", include("dashboard.delivery.urls")),
+    path("", include("dashboard.actions.urls")),
     path("", include("clients.urls")),
 ]

@@ -45,7 +45,7 @@ PUBLIC = {
     "password_reset_complete",
 }
 # Routes for staff only, that name no client object; a client user gets 404.
-STAFF_ONLY = {"reports-sync", "reports-sync-status", "reports-sync-now"}
+STAFF_ONLY = {"reports-sync", "reports-sync-status", "reports-sync-now", "actions-run"}
 # Routes whose object is a share link token: no login, 410 once the link expired or was revoked.
 SHARE = {"reports-share", "reports-share-pdf", "reports-share-logo", "reports-share-agency-logo"}
 # Parameters that point at one client's objects.
@@ -108,6 +108,9 @@ def world(client_a, client_b, staff_user, settings, tmp_path):
         client=client_a, expires_at=timezone.now() + timedelta(days=7), revoked_at=timezone.now()
     )
     account = KinstaAccount.objects.first()
+    from dashboard.actions.models import ActionRun
+
+    run = ActionRun.objects.create(site=site, environment=site.environments.first(), action="clear-cache", source="cli")
     return {
         "values": {
             "slug": client_a.slug,
@@ -117,6 +120,8 @@ def world(client_a, client_b, staff_user, settings, tmp_path):
             "account_id": account.pk if account else 1,
             "uidb64": "MQ",
             "token": share_token(expired),
+            "action": "clear-cache",
+            "run_id": run.pk,
         },
         "revoked_token": share_token(revoked),
         "client_a": client_a,

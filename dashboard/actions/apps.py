@@ -20,4 +20,7 @@ class ActionsConfig(AppConfig):
     verbose_name = "Site actions"
 
     def ready(self) -> None:
+        from dashboard.actions.sections import register_sections
+
         post_migrate.connect(_after_migrate, sender=self)
+        register_sections()

@@ -7,7 +7,6 @@ an unknown ACTION or a missing --site is argparse's usage error, exit status 2 a
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.translation import gettext_noop
 
 from dashboard.actions import services
 from dashboard.actions.models import Action, ActionRun
@@ -17,7 +16,7 @@ EXIT_REFUSED = 2
 
 
 class Command(BaseCommand):
-    help = gettext_noop("Run a site action on Kinsta and follow its operation to the end.")
+    help = "Run a site action on Kinsta and follow its operation to the end."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=Action.values)
