@@ -288,6 +288,10 @@ ACTIONS_POLL_INTERVAL = env.float("ACTIONS_POLL_INTERVAL", default=3.0)
 ACTIONS_NOT_FOUND_GRACE = env.float("ACTIONS_NOT_FOUND_GRACE", default=30.0)
 ACTIONS_TIMEOUT = env.float("ACTIONS_TIMEOUT", default=900.0)
 ACTIONS_LEASE_SECONDS = env.int("ACTIONS_LEASE_SECONDS", default=60)
+# The Slack app's signing secret (docs/slack.md); unset: the Slack command answers 404. The end of a run is
+# posted to the command's response_url, which must start with this (Slack's; tests point it at loopback).
+SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")
+SLACK_RESPONSE_URL_PREFIX = env.str("SLACK_RESPONSE_URL_PREFIX", default="https://hooks.slack.com/")
 
 # --- Background work (django-q2) -------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

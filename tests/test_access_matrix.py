@@ -43,6 +43,8 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    # Slack's slash command: no login, Slack's request signature instead (tests/actions/test_slack.py).
+    "actions-slack-commands",
 }
 # Routes for staff only, that name no client object; a client user gets 404.
 STAFF_ONLY = {"reports-sync", "reports-sync-status", "reports-sync-now", "actions-run"}

@@ -74,3 +74,19 @@ class ActionRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED, self.State.REFUSED)
+
+
+class SlackUser(models.Model):
+    """A Slack user linked to a staff user: only linked users act through the Slack command, with the
+    staff user's permissions (actions.run_action)."""
+
+    slack_user_id = models.CharField(max_length=32, unique=True, help_text="Slack's member id, e.g. U012AB3CD.")
+    team_id = models.CharField(max_length=32, blank=True, help_text="The Slack workspace (team) id; blank: any.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="slack_links")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Slack user"
+
+    def __str__(self) -> str:
+        return f"{self.slack_user_id} → {self.user}"

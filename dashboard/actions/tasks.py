@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 import httpx
+from django.conf import settings
 
 from dashboard.actions import services
 from dashboard.actions.models import ActionRun
+from dashboard.actions.slack import end_message
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +26,10 @@ def resume_abandoned_runs() -> list[int]:
 
 def report_to_slack(run_id: int) -> int:
     """Post how a run from Slack ended to the command's response_url (valid for 30 minutes, 5 posts)."""
-    from dashboard.actions.slack import end_message
-
     action_run = ActionRun.objects.select_related("site", "environment").get(pk=run_id)
+    if not action_run.slack_response_url.startswith(settings.SLACK_RESPONSE_URL_PREFIX):
+        logger.warning("Run %s: response_url is not Slack's; nothing posted", run_id)
+        return 0
     response = httpx.post(action_run.slack_response_url, json=end_message(action_run), timeout=10.0)
     if response.status_code >= 400:
         logger.warning("Slack response_url answered HTTP %s for run %s", response.status_code, run_id)

@@ -9,4 +9,5 @@ urlpatterns = [
         name="actions-confirm",
     ),
     path("actions/runs/<int:run_id>/", views.run_page, name="actions-run"),
+    path("integrations/slack/commands", views.slack_command, name="actions-slack-commands"),
 ]
