@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dashboard.actions.models import ActionRun, SlackUser
+from dashboard.actions.models import ActionRun, ActionSchedule, SlackUser
 
 
 @admin.register(ActionRun)
@@ -24,3 +24,13 @@ class SlackUserAdmin(admin.ModelAdmin):
     list_display = ("slack_user_id", "team_id", "user", "created_at")
     search_fields = ("slack_user_id", "user__username")
     autocomplete_fields = ("user",)
+
+
+@admin.register(ActionSchedule)
+class ActionScheduleAdmin(admin.ModelAdmin):
+    """Scheduled actions ("clear the cache nightly at 03:00"), each slot run once (dashboard.actions.scheduling)."""
+
+    list_display = ("action", "site", "client", "environment_name", "time_of_day", "weekdays", "is_active")
+    list_filter = ("action", "is_active")
+    autocomplete_fields = ("client",)
+    raw_id_fields = ("site",)

@@ -8,9 +8,11 @@ run to the next one, which goes on polling the same operation (``services.run``)
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import Client
 from kinsta_sync.models import Environment, Site
 
 
@@ -21,6 +23,52 @@ class Action(models.TextChoices):
     CLEAR_CDN_CACHE = "clear-cdn-cache", _("Clear the CDN cache")
     CLEAR_EDGE_CACHE = "clear-edge-cache", _("Clear the edge cache")
     MANUAL_BACKUP = "manual-backup", _("Create a manual backup")
+
+
+def validate_weekdays(value: object) -> None:
+    if not isinstance(value, list) or not value or any(day not in range(7) for day in value):
+        raise ValidationError("Weekdays are a non-empty list of numbers 0 (Monday) to 6 (Sunday).")
+
+
+ALL_WEEKDAYS = [0, 1, 2, 3, 4, 5, 6]
+
+
+class ActionSchedule(models.Model):
+    """An action at a time of day in the client's time zone on chosen weekdays, for one site or for every
+    site of a client ("clear the cache nightly at 03:00"). Each slot gives one ActionRun per site, never two
+    (ActionRun's unique constraint on schedule, site and slot); tasks.run_due_schedules creates them."""
+
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="action_schedules")
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="action_schedules")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    environment_name = models.CharField(
+        max_length=64, default="live", help_text="The environment's name on every site."
+    )
+    time_of_day = models.TimeField(help_text="In the client's time zone (a site without a client: UTC).")
+    weekdays = models.JSONField(
+        default=list, validators=[validate_weekdays], help_text="0 = Monday … 6 = Sunday, e.g. [0, 1, 2, 3, 4]."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(client__isnull=False, site__isnull=True)
+                    | models.Q(client__isnull=True, site__isnull=False)
+                ),
+                name="actions_schedule_client_xor_site",
+            )
+        ]
+
+    def __str__(self) -> str:
+        target = self.site or self.client
+        return f"{self.action} at {self.time_of_day:%H:%M} on {target}"
+
+    def clean(self) -> None:
+        if (self.client_id is None) == (self.site_id is None):
+            raise ValidationError("A schedule is for one site or for one client, not both or neither.")
 
 
 class ActionRun(models.Model):
@@ -48,6 +96,9 @@ class ActionRun(models.Model):
     slack_user_id = models.CharField(max_length=32, blank=True)
     # Slack's response_url, where the end of the run is reported (https://hooks.slack.com/...).
     slack_response_url = models.URLField(max_length=500, blank=True)
+    # A scheduled run: its schedule and the slot (the UTC instant of the local time it stands for).
+    schedule = models.ForeignKey(ActionSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    slot = models.DateTimeField(null=True, blank=True)
 
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     operation_id = models.CharField(max_length=255, blank=True)
@@ -63,6 +114,14 @@ class ActionRun(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         permissions = [("run_action", "Can run site actions (clear caches, restart PHP, backups)")]
+        constraints = [
+            # Never twice for the same slot: two schedulers racing both insert, one of them fails.
+            models.UniqueConstraint(
+                fields=["schedule", "site", "slot"],
+                condition=models.Q(schedule__isnull=False),
+                name="actions_run_once_per_slot",
+            )
+        ]
         indexes = [
             models.Index(fields=["state", "lease_until"], name="actions_run_state_lease"),
             models.Index(fields=["site", "state", "finished_at"], name="actions_run_site_done"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 RESUME_SCHEDULE = "actions-resume-abandoned"
+SCHEDULED_ACTIONS = "actions-scheduled"
 
 
 def schedule_definitions() -> list[dict]:
@@ -18,6 +19,13 @@ def schedule_definitions() -> list[dict]:
             "func": "dashboard.actions.tasks.resume_abandoned_runs",
             "schedule_type": Schedule.MINUTES,
             "minutes": 1,
+        },
+        {
+            # Every five minutes: scheduled actions (ActionSchedule) whose slot has come get their runs.
+            "name": SCHEDULED_ACTIONS,
+            "func": "dashboard.actions.tasks.run_due_schedules",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 5,
         },
     ]
 

@@ -1,7 +1,7 @@
 """What site actions add to the report (dashboard.reports.sections), registered in ActionsConfig.ready():
 
-- "actions-panel" on the site page, for staff only: the action buttons (with the permission) and the site's
-  latest runs;
+- "actions-panel" on the site page, for staff only: the action buttons (with the permission), the schedules
+  that act on the site and the site's latest runs;
 - "work-done" at the end of the client report, the share page, the PDF and the e-mail: the actions that
   ended done in the period ("Cache cleared on 3 Nov, 03:00").
 """
@@ -27,6 +27,7 @@ def build_panel(request: sections.SectionRequest) -> dict[str, Any] | None:
         "client": request.client,
         "actions": Action.choices if may_run else [],
         "runs": selectors.recent_runs(request.site_id),
+        "schedules": selectors.schedules_for_site(request.site_id, request.client),
     }
 
 

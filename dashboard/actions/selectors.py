@@ -7,11 +7,12 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.actions.models import Action, ActionRun
+from dashboard.actions.models import Action, ActionRun, ActionSchedule
 
 # How a finished action reads in the client's report ("Cache cleared on 3 Nov, 03:00").
 DONE_LABELS = {
@@ -78,4 +79,13 @@ def recent_runs(site_id: int, limit: int = RECENT_RUNS) -> list[ActionRun]:
         ActionRun.objects.filter(site_id=site_id)
         .select_related("environment", "requested_by")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def schedules_for_site(site_id: int, client: Any) -> list[ActionSchedule]:
+    """The active schedules that act on the site: its own and its client's; one query."""
+    return list(
+        ActionSchedule.objects.filter(Q(site_id=site_id) | Q(client=client), is_active=True).order_by(
+            "time_of_day", "pk"
+        )
     )

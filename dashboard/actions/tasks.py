@@ -7,7 +7,7 @@ import logging
 import httpx
 from django.conf import settings
 
-from dashboard.actions import services
+from dashboard.actions import scheduling, services
 from dashboard.actions.models import ActionRun
 from dashboard.actions.slack import end_message
 
@@ -22,6 +22,11 @@ def follow_run(run_id: int) -> str:
 def resume_abandoned_runs() -> list[int]:
     """Every minute: finish the runs whose worker died (their lease expired)."""
     return services.resume_abandoned_runs()
+
+
+def run_due_schedules() -> list[int]:
+    """Every five minutes: the runs of the scheduled actions whose slot has come."""
+    return scheduling.run_due_schedules()
 
 
 def report_to_slack(run_id: int) -> int:

@@ -463,11 +463,12 @@ def test_site_page_queries_do_not_grow_with_sites(client, staff_user, sites, dja
     first = Client.objects.get(pk=scale.pk).site_assignments.first().site_id
     as_(client, staff_user)
     # session, user, client, version, environments, labels, points, comparison sums and days, branding, and
-    # the staff panel of site actions (dashboard.actions): the site's runs and the user's permissions (2)
-    with django_assert_num_queries(13):
+    # the staff panel of site actions (dashboard.actions): the site's runs, its schedules and the user's
+    # permissions (2)
+    with django_assert_num_queries(14):
         cold = client.get(f"/clients/{scale.slug}/sites/{first}/")
-    # session, user, client, version, branding, the actions panel (runs, permissions 2)
-    with django_assert_num_queries(8):
+    # session, user, client, version, branding, the actions panel (runs, schedules, permissions 2)
+    with django_assert_num_queries(9):
         warm = client.get(f"/clients/{scale.slug}/sites/{first}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
