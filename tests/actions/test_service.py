@@ -221,3 +221,15 @@ def test_an_inactive_account_is_refused(live_site) -> None:
     code, out = site_action("clear-cache", "--site", live_site.name)
 
     assert code == 2 and "inactive" in out
+
+
+def test_migrate_puts_the_resume_and_schedule_tasks_in_place(db) -> None:
+    from django_q.models import Schedule
+
+    from dashboard.actions.schedules import ensure_schedules
+
+    Schedule.objects.filter(name__startswith="actions-").delete()
+    assert ensure_schedules() == ["created actions-resume-abandoned", "created actions-scheduled"]
+    assert ensure_schedules() == []
+    resume = Schedule.objects.get(name="actions-resume-abandoned")
+    assert (resume.func, resume.minutes) == ("dashboard.actions.tasks.resume_abandoned_runs", 1)

@@ -151,3 +151,40 @@ def test_work_done_shows_only_the_clients_done_runs_in_the_period_escaped(
 
     client.force_login(client_b_user)
     assert "Work done by us" not in client.get("/clients/globex/?period=7d").content.decode()
+
+
+def test_work_done_reaches_the_pdf_and_the_email_from_what_a_send_stores(client_a):
+    import json
+    from datetime import date
+
+    from django.template.loader import render_to_string
+
+    from dashboard.reports import sections
+    from dashboard.reports.periods import Period
+    from dashboard.reports.selectors import AUDIENCE_EMAIL, AUDIENCE_PDF
+
+    shop = Site.objects.get(name="acme-shop")
+    ActionRun.objects.create(
+        site=shop,
+        environment=shop.environments.get(name="live"),
+        action="clear-cache",
+        source="schedule",
+        state="done",
+        finished_at=timezone.make_aware(timezone.datetime(2026, 11, 3, 2, 0), timezone=timezone.get_fixed_timezone(0)),
+    )
+    client_a.timezone = "Europe/Berlin"
+    client_a.save(update_fields=["timezone"])
+    november = Period(date(2026, 11, 1), date(2026, 11, 30))
+
+    pdf = sections.build(sections.SectionRequest(client_a, november, None, AUDIENCE_PDF), sections.SURFACE_PDF)
+    [part] = pdf["end"]
+    html = render_to_string(part.template, {"section": part.data})
+    assert "Cache cleared on 3 Nov, 03:00 · Acme Shop" in " ".join(html.split())
+
+    stored = json.loads(
+        json.dumps(sections.snapshots(sections.SectionRequest(client_a, november, None, AUDIENCE_EMAIL)))
+    )
+    [text] = sections.from_snapshots(stored, sections.SURFACE_EMAIL_TEXT)["end"]
+    assert "- Cache cleared on 3 Nov, 03:00 · Acme Shop" in render_to_string(text.template, {"section": text.data})
+    [mail] = sections.from_snapshots(stored, sections.SURFACE_EMAIL)["end"]
+    assert "Cache cleared on 3 Nov, 03:00" in render_to_string(mail.template, {"section": mail.data})

@@ -62,3 +62,15 @@ def test_staff_clear_a_cache_from_the_site_page(page, live_server, account, fake
     assert "Cache cleared on " in work.inner_text()
     work.screenshot(path=str(screenshot_dir / "actions-work-done.png"))
     assert not [p for p in problems if "Content Security Policy" in p], problems
+
+    # On a phone none of the three pages scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for name, url in (
+        ("site", f"/clients/acme/sites/{site.pk}/"),
+        ("confirm", f"/clients/acme/sites/{site.pk}/actions/clear-cache/"),
+        ("run", f"/actions/runs/{run.pk}/"),
+    ):
+        page.goto(live_server.url + url)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(screenshot_dir / f"actions-{name}-390.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), name
