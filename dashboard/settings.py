@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dashboard.exports",
     "dashboard.delivery",
     "dashboard.usage",
+    "dashboard.actions",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +281,18 @@ REPORTS_SEND_MAX_ATTEMPTS = env.int("REPORTS_SEND_MAX_ATTEMPTS", default=5)
 REPORTS_SEND_LEASE_SECONDS = env.int("REPORTS_SEND_LEASE_SECONDS", default=15 * 60)
 # Default lifetime of a share link, in days (staff can pick another when they create one).
 REPORTS_SHARE_LINK_DAYS = env.int("REPORTS_SHARE_LINK_DAYS", default=30)
+
+# --- Site actions (dashboard.actions): writes to Kinsta followed through /operations --------------------
+# Seconds between polls of an operation; how long a 404 counts as "not registered yet"; when a still
+# running operation is given up (the run fails, Kinsta may still finish it); a dead worker's lease.
+ACTIONS_POLL_INTERVAL = env.float("ACTIONS_POLL_INTERVAL", default=3.0)
+ACTIONS_NOT_FOUND_GRACE = env.float("ACTIONS_NOT_FOUND_GRACE", default=30.0)
+ACTIONS_TIMEOUT = env.float("ACTIONS_TIMEOUT", default=900.0)
+ACTIONS_LEASE_SECONDS = env.int("ACTIONS_LEASE_SECONDS", default=60)
+# The Slack app's signing secret (docs/slack.md); unset: the Slack command answers 404. The end of a run is
+# posted to the command's response_url, which must start with this (Slack's; tests point it at loopback).
+SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")
+SLACK_RESPONSE_URL_PREFIX = env.str("SLACK_RESPONSE_URL_PREFIX", default="https://hooks.slack.com/")
 
 # --- Background work (django-q2) -------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

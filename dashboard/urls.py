@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("dashboard.exports.urls")),
     path("", include("dashboard.delivery.urls")),
     path("", include("dashboard.usage.urls")),
+    path("", include("dashboard.actions.urls")),
     path("", include("clients.urls")),
 ]

@@ -43,6 +43,8 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    # Slack's slash command: no login, Slack's request signature instead (tests/actions/test_slack.py).
+    "actions-slack-commands",
 }
 # Routes for staff only, that name no client object; a client user gets 404.
 STAFF_ONLY = {
@@ -52,6 +54,7 @@ STAFF_ONLY = {
     "usage-page",
     "usage-allocation-csv",
     "usage-forecast-csv",
+    "actions-run",
 }
 # Routes whose object is a share link token: no login, 410 once the link expired or was revoked.
 SHARE = {"reports-share", "reports-share-pdf", "reports-share-logo", "reports-share-agency-logo"}
@@ -115,6 +118,9 @@ def world(client_a, client_b, staff_user, settings, tmp_path):
         client=client_a, expires_at=timezone.now() + timedelta(days=7), revoked_at=timezone.now()
     )
     account = KinstaAccount.objects.first()
+    from dashboard.actions.models import ActionRun
+
+    run = ActionRun.objects.create(site=site, environment=site.environments.first(), action="clear-cache", source="cli")
     return {
         "values": {
             "slug": client_a.slug,
@@ -124,6 +130,8 @@ def world(client_a, client_b, staff_user, settings, tmp_path):
             "account_id": account.pk if account else 1,
             "uidb64": "MQ",
             "token": share_token(expired),
+            "action": "clear-cache",
+            "run_id": run.pk,
         },
         "revoked_token": share_token(revoked),
         "client_a": client_a,

@@ -10,11 +10,10 @@
   environments, labels, domains), ``analytics.py`` (time series and this month's usage), ``company.py``
   (key validation, users, API keys, regions, the activity log).
 * ``client.py`` — ``KinstaClient``, the thin facade of endpoint methods.
-
-Room for what comes next: write calls (clear cache, restart PHP, …) go through ``KinstaClient._request``
-like the reads (the transport already refuses to repeat a write that may have reached Kinsta), and the
-polling of the operations they start goes in ``operations.py`` (poll to done/failed, with the 404 grace of
-REFERENCE §7).
+* ``operations.py`` — the write calls (clear cache, restart PHP, clear the CDN and edge caches, manual
+  backup) through ``KinstaClient._request`` like the reads, in the same rate budget (the transport refuses
+  to repeat a write that may have reached Kinsta), and the polling of the operations they start: to done
+  or failed, decided on the body's ``status``, with a grace period for the first 404s (REFERENCE §6).
 """
 
 from __future__ import annotations

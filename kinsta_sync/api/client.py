@@ -130,9 +130,12 @@ class KinstaClient:
         path_params: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        answer_statuses: Container[int] = (),
     ) -> tuple[int, Any]:
-        """``(status, decoded JSON)`` of one call; writes and operation polling (future work) use this."""
-        return self._transport.request(method, path, path_params=path_params, params=params, json=json)
+        """``(status, decoded JSON)`` of one call; the writes and the operation poll (``operations.py``) use this."""
+        return self._transport.request(
+            method, path, path_params=path_params, params=params, json=json, answer_statuses=answer_statuses
+        )
 
     def _get(self, path: str, *, params: Mapping[str, Any] | None = None, **path_params: str) -> Any:
         return self._request("GET", path, path_params=path_params, params=params)[1]

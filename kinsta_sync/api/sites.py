@@ -76,6 +76,8 @@ class Environment(ApiModel):
     is_premium: bool = False
     is_blocked: bool = False
     wordpress_version: str | None = None
+    # Full form only; the CDN cache clear needs it (REFERENCE §7). Null when the CDN is off.
+    cdn_cache_id: KinstaId | None = None
     # container_info.php_engine_version, e.g. "php8.3" (the "php" prefix is real, REFERENCE §4.1).
     php_version: str | None = Field(
         default=None,

@@ -25,7 +25,7 @@ import json as jsonlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -158,11 +158,15 @@ class KinstaTransport:
         path_params: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        answer_statuses: Container[int] = (),
     ) -> tuple[int, Any]:
         """Send one API call and return ``(status, decoded JSON body)`` for any 2xx answer.
 
         ``path`` is a template (``/sites/{site_id}``) filled from ``path_params``; the template, not the
         filled path, names the endpoint in logs and errors. Raises a ``KinstaError`` subclass otherwise.
+        ``answer_statuses``: non-2xx codes that are an answer, not an error (the operation poll's 404 "not
+        registered yet" and 500 "failed", REFERENCE §6); they are returned like a 2xx, never retried, and
+        a body that is not JSON comes back as None.
         """
         endpoint = f"{method} {path}"
         url = path.format(**{k: quote(str(v), safe="") for k, v in (path_params or {}).items()})
@@ -176,7 +180,7 @@ class KinstaTransport:
             status: int | None = None
             cause: str
             # A request that may have reached Kinsta is repeated only if repeating it is harmless: every
-            # read is; a write (future work) would start a second operation (REFERENCE §7). A request
+            # read is; a write (operations.py) would start a second operation (REFERENCE §7). A request
             # that never left (connect error or connect timeout) is always safe to send again.
             sent = True
             try:
@@ -235,6 +239,8 @@ class KinstaTransport:
                             status=status,
                             field="<root>",
                         )
+                    return status, data
+                if status in answer_statuses:
                     return status, data
 
                 detail = self._redact(message or response.reason_phrase or "no message")[:300]

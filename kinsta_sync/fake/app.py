@@ -6,6 +6,10 @@ Serves the read-only endpoints a reporting client needs, shaped like Kinsta's Op
 lets another process script it. No Django in here: the demo runs it through ``server.py``,
 tests either over real HTTP or in-process with ``httpx.WSGITransport(app=FakeKinsta(...))``.
 
+Writes (clear cache, restart PHP, …) answer 202 with an operation id and start a ``FakeOperation``
+(``routes/operations.py``) that ``GET /operations/{id}`` follows; they count against the rate limit like
+every call.
+
 Here: ``FakeKinsta`` (dispatch, rate limiting, faults, the control API). The handlers are in ``routes/``
 (one module per resource), the envelope, requests and responses in ``wire.py``, the counters in
 ``stats.py``, the agency's data in ``data.py``.
@@ -25,6 +29,7 @@ from .data import FakeAgency
 from .faults import DroppedConnection, FaultPlan, can_damage, damage, huge_body
 from .records import FakeEnvironment, FakeSite
 from .routes import ROUTES
+from .routes.operations import FakeOperation
 from .stats import FakeStats, RequestRecord, SlidingWindow
 from .wire import (
     MSG_5XX,
@@ -59,6 +64,8 @@ class FakeKinsta:
         rate_limit_headers: str = "ietf",
         analytics_status: int = 202,
         bucket_format: str = "naive",
+        operation_unknown_seconds: float = 3.0,
+        operation_running_seconds: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate_limit_headers not in ("ietf", "x", "none"):
@@ -72,6 +79,10 @@ class FakeKinsta:
         self.rate_limit_headers = rate_limit_headers
         self.analytics_status = analytics_status
         self.bucket_format = bucket_format
+        # An operation answers 404 for its first seconds, then 202, then 200 or 500 (REFERENCE.md §6).
+        self.operation_unknown_seconds = operation_unknown_seconds
+        self.operation_running_seconds = operation_running_seconds
+        self.operations: dict[str, FakeOperation] = {}
         self.faults = FaultPlan()
         self.stats = FakeStats(clock)
         self._clock = clock

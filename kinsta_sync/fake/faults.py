@@ -5,7 +5,9 @@ the plan on every API request whether one fires. Faults come in two phases:
 
 * "before" faults replace or delay the whole response: 429, 500, 502, 503, slow, timeout, reset;
 * "body" faults damage a successful (2xx) JSON body: malformed_json, missing_field,
-  unknown_fields, non_numeric, huge_body. They only count requests whose response they can damage.
+  unknown_fields, non_numeric, huge_body. They only count requests whose response they can damage;
+* "operation" faults arm the outcome of the operation a write starts: operation_fails makes it end in
+  500 "failed" instead of 200 (``path`` matches the write's path, e.g. "/sites/tools/restart-php").
 
 ``huge_body`` serves the real answer padded to ``size`` bytes (default 100 MiB) with an unknown field
 holding one long string: valid JSON a client without a size cap would read whole. It is generated while
@@ -26,7 +28,8 @@ import httpx
 
 BEFORE_KINDS = frozenset({"429", "500", "502", "503", "slow", "timeout", "reset"})
 BODY_KINDS = frozenset({"malformed_json", "missing_field", "unknown_fields", "non_numeric", "huge_body"})
-KINDS = BEFORE_KINDS | BODY_KINDS
+OPERATION_KINDS = frozenset({"operation_fails"})
+KINDS = BEFORE_KINDS | BODY_KINDS | OPERATION_KINDS
 
 
 class DroppedConnection(httpx.RemoteProtocolError):
@@ -107,7 +110,7 @@ class FaultPlan:
         first one past its ``after`` fires. ``applies(kind)`` lets the body phase skip faults
         that cannot damage this response (e.g. non_numeric on a response without a dataset).
         """
-        kinds = BEFORE_KINDS if phase == "before" else BODY_KINDS
+        kinds = {"before": BEFORE_KINDS, "body": BODY_KINDS, "operation": OPERATION_KINDS}[phase]
         with self._lock:
             chosen = None
             for fault in self._faults:

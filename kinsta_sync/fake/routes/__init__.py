@@ -1,4 +1,5 @@
-"""The fake's routes, one module per resource: ``company``, ``sites``, ``analytics`` (and usage), ``logs``.
+"""The fake's routes, one module per resource: ``company``, ``sites``, ``analytics`` (and usage), ``logs``,
+``operations`` (the writes and the operations they start).
 
 Every handler takes the ``FakeKinsta`` and the ``Request`` and returns a ``Response`` (or raises ``ApiError``)."""
 
@@ -8,6 +9,7 @@ from ..wire import Route
 from .analytics import ANALYTICS_KEYS, _analytics_handler, _usage_handler
 from .company import company_activity, company_api_keys, company_regions, company_users, validate_key
 from .logs import environment_logs
+from .operations import clear_cache, clear_cdn_cache, clear_edge_cache, get_operation, manual_backup, restart_php
 from .sites import get_site, list_sites, site_environments
 
 ANALYTICS_PATH = "/sites/environments/{env_id}/analytics/"
@@ -28,4 +30,11 @@ ROUTES: list[Route] = [
     Route("GET", "/company/{id}/available-regions", company_regions),
     Route("GET", "/company/{id}/api-keys", company_api_keys),
     Route("GET", "/sites/environments/{env_id}/logs", environment_logs, limit_kind="logs"),
+    # Writes answer 202 with an operation id; the operation is polled at /operations/{id} (REFERENCE.md §6, §7).
+    Route("POST", "/sites/tools/clear-cache", clear_cache),
+    Route("POST", "/sites/tools/restart-php", restart_php),
+    Route("POST", "/sites/cdn/clear-cache", clear_cdn_cache),
+    Route("POST", "/sites/edge-caching/clear", clear_edge_cache),
+    Route("POST", "/sites/environments/{env_id}/manual-backups", manual_backup),
+    Route("GET", "/operations/{operation_id}", get_operation),
 ]

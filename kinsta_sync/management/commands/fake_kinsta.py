@@ -58,6 +58,10 @@ class Command(BaseCommand):
         parser.add_argument("--analytics-status", type=int, choices=[200, 202], default=202)
         parser.add_argument("--bucket-format", choices=["naive", "z"], default="naive")
         parser.add_argument(
+            "--operation-unknown-seconds", type=float, default=3.0, help="an operation's 404 phase (REFERENCE §6)"
+        )
+        parser.add_argument("--operation-running-seconds", type=float, default=2.0, help="its 202 phase")
+        parser.add_argument(
             "--fault", action="append", default=[], metavar="KIND[:PATH[:TIMES[:SECONDS]]]",
             help="inject a fault at start-up, e.g. 500:/analytics/:3 or 429::-1:5 (repeatable); "
             f"kinds: {', '.join(sorted(KINDS))}",
@@ -83,6 +87,8 @@ class Command(BaseCommand):
             rate_limit_headers=options["rate_limit_headers"],
             analytics_status=options["analytics_status"],
             bucket_format=options["bucket_format"],
+            operation_unknown_seconds=options["operation_unknown_seconds"],
+            operation_running_seconds=options["operation_running_seconds"],
         )
         for fault in faults:
             try:

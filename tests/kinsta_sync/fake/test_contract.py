@@ -87,10 +87,13 @@ class Case:
     key: str | None = KEY
     fault: str | None = None  # e.g. "500" to make the fake fail this request
     note: str = ""
+    method: str = "get"
+    body: Callable[[FakeKinsta], dict[str, Any]] | None = None  # the JSON body of a write
 
     @property
     def id(self) -> str:
-        return f"{self.path} {self.status}{' ' + self.note if self.note else ''}"
+        verb = "" if self.method == "get" else f"{self.method.upper()} "
+        return f"{verb}{self.path} {self.status}{' ' + self.note if self.note else ''}"
 
 
 def _live(app: FakeKinsta) -> str:
@@ -225,6 +228,60 @@ CASES: list[Case] = [
     ),
 ]
 
+
+Body = Callable[[FakeKinsta], dict[str, Any]]
+
+
+def _write_cases(path: str, url: Callable[[FakeKinsta], str], body: Body) -> list[Case]:
+    cases = [
+        Case(path, 202, url, method="post", body=body),
+        Case(path, 401, url, key=None, method="post", body=body),
+        Case(path, 500, url, fault="500", method="post", body=body),
+    ]
+    if "manual-backups" in path:
+        cases.append(Case(path, 400, url, method="post", body=lambda app: {"tag": 7}))
+    return cases
+
+
+def _env_body(app: FakeKinsta) -> dict[str, Any]:
+    return {"environment_id": _live(app)}
+
+
+def _cdn_body(app: FakeKinsta) -> dict[str, Any]:
+    env = next(env for env in app.agency.live_environments() if env.cdn_cache_id)
+    return {"environment_id": env.id, "cdn_cache_id": env.cdn_cache_id}
+
+
+def _operation(age: float, *, fails: bool = False) -> Callable[[FakeKinsta], str]:
+    """The URL of an operation started ``age`` seconds ago on the fake's clock."""
+
+    def url(app: FakeKinsta) -> str:
+        from kinsta_sync.fake.routes.operations import FakeOperation
+
+        started = app._clock() - age
+        op = FakeOperation(f"cache:clear-{age}-{fails}", "/sites/tools/clear-cache", _live(app), started, fails)
+        app.operations[op.id] = op
+        return f"/operations/{op.id}"
+
+    return url
+
+
+CASES += [
+    *_write_cases("/sites/tools/clear-cache", lambda app: "/sites/tools/clear-cache", _env_body),
+    *_write_cases("/sites/tools/restart-php", lambda app: "/sites/tools/restart-php", _env_body),
+    *_write_cases("/sites/cdn/clear-cache", lambda app: "/sites/cdn/clear-cache", _cdn_body),
+    *_write_cases("/sites/edge-caching/clear", lambda app: "/sites/edge-caching/clear", _env_body),
+    *_write_cases(
+        "/sites/environments/{env_id}/manual-backups",
+        lambda app: f"/sites/environments/{_live(app)}/manual-backups",
+        lambda app: {"tag": "before update"},
+    ),
+    Case("/operations/{operation_id}", 404, _operation(0.0), note="not registered yet"),
+    Case("/operations/{operation_id}", 202, _operation(3.5), note="running"),
+    Case("/operations/{operation_id}", 200, _operation(60.0), note="finished"),
+    Case("/operations/{operation_id}", 500, _operation(60.0, fails=True), note="failed"),
+]
+
 # Documented statuses the fake cannot be made to return by an honest request (see _usage_cases).
 UNREACHABLE = {
     (f"/sites/{{site_id}}/usage/{metric}/this-month", 400) for metric in ("visits", "bandwidth", "cdn-bandwidth")
@@ -258,10 +315,11 @@ def test_each_response_matches_the_openapi_schema(app: FakeKinsta, case: Case) -
         app.faults.add(case.fault)
     headers = {"Authorization": f"Bearer {case.key}"} if case.key else {}
     with httpx.Client(base_url="http://fake.test", transport=httpx.WSGITransport(app=app), headers=headers) as client:
-        response = client.get(case.url(app), params=case.params(app))
+        json_body = case.body(app) if case.body else None
+        response = client.request(case.method.upper(), case.url(app), params=case.params(app), json=json_body)
     assert response.status_code == case.status, response.text[:300]
     body = response.json()
-    errors = sorted(validator_for(case.path, "get", case.status).iter_errors(body), key=lambda e: list(e.path))
+    errors = sorted(validator_for(case.path, case.method, case.status).iter_errors(body), key=lambda e: list(e.path))
     errors = [error for error in errors if not is_numeric_label_id(case.path, error)]
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
     if case.status < 300:
@@ -270,7 +328,8 @@ def test_each_response_matches_the_openapi_schema(app: FakeKinsta, case: Case) -
 
 def test_every_documented_status_is_exercised() -> None:
     exercised = {(case.path, case.status) for case in CASES}
-    documented = {(path, status) for path in {case.path for case in CASES} for status in documented_statuses(path)}
+    methods = {case.path: case.method for case in CASES}
+    documented = {(path, status) for path, method in methods.items() for status in documented_statuses(path, method)}
     assert documented - exercised == UNREACHABLE
     assert exercised <= documented, "every case must use a status the document lists"
 

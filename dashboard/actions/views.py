@@ -1,0 +1,155 @@
+"""Staff pages of the site actions: confirm an action (POST with CSRF), then follow its run to the end.
+
+Access: the client by slug through clients.access (404 for a client user of another client), the action
+behind the permission actions.run_action (404 for non-staff, 403 for staff without it), the site only among
+the client's own sites (404 otherwise). The run page is for staff only (404 for everyone else). The Slack
+command needs no login: Slack's request signature stands in for it (dashboard.actions.slack).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clients.access import get_client_for_user, is_staff, require_permission, require_staff
+from dashboard.actions import services, slack
+from dashboard.actions.models import Action, ActionRun, SlackUser
+from dashboard.actions.sections import PERM_RUN_ACTION
+from kinsta_sync.models import Site
+
+REFRESH_SECONDS = 2
+
+
+class ConfirmForm(forms.Form):
+    environment = forms.ChoiceField(label=_("Environment"))
+
+    def __init__(self, *args, environments, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.environments = {str(env.pk): env for env in environments}
+        self.fields["environment"].choices = [(str(env.pk), env.display_name or env.name) for env in environments]
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_action(request: HttpRequest, slug: str, site_id: int, action: str) -> HttpResponse:
+    client = get_client_for_user(request.user, slug)
+    require_permission(request.user, PERM_RUN_ACTION)
+    if action not in Action.values:
+        raise Http404("No such action.")
+    site = get_object_or_404(Site.objects.present().select_related("account"), pk=site_id, assignment__client=client)
+    environments = list(site.environments.filter(removed_at__isnull=True).order_by("-is_live", "name"))
+    form = ConfirmForm(request.POST or None, environments=environments)
+    if request.method == "POST" and form.is_valid():
+        environment = form.environments[form.cleaned_data["environment"]]
+        try:
+            action_run = services.request_action(
+                site=site,
+                environment=environment,
+                action=action,
+                source=ActionRun.Source.WEB,
+                requested_by=request.user,
+            )
+        except services.Refused as exc:
+            form.add_error(None, str(exc))
+        else:
+            from django_q.tasks import async_task
+
+            async_task("dashboard.actions.tasks.follow_run", action_run.pk, task_name=f"action-run-{action_run.pk}")
+            return redirect("actions-run", run_id=action_run.pk)
+    context = {"client": client, "site": site, "action": action, "label": Action(action).label, "form": form}
+    return render(request, "actions/confirm.html", context, status=400 if form.errors else 200)
+
+
+def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
+    require_staff(request.user)
+    action_run = get_object_or_404(
+        ActionRun.objects.select_related("site__assignment__client", "environment", "requested_by"), pk=run_id
+    )
+    assignment = getattr(action_run.site, "assignment", None)
+    context = {
+        "run": action_run,
+        "client": assignment.client if assignment else None,
+        "refresh": None if action_run.is_finished else REFRESH_SECONDS,
+    }
+    return render(request, "actions/run.html", context)
+
+
+# --- Slack -----------------------------------------------------------------------------------------------
+
+SLACK_HELP = (
+    "Usage: `/kinsta status SITE`, `/kinsta clear-cache SITE [ENVIRONMENT]`, `/kinsta restart-php SITE "
+    "[ENVIRONMENT]` (SITE: the Kinsta site name or id; ENVIRONMENT: live unless given)."
+)
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def slack_command(request: HttpRequest) -> HttpResponse:
+    """Slack's slash command: verified by its signature, answered at once (Slack waits three seconds);
+    an action's end is posted to the response_url by the worker that follows it."""
+    secret = settings.SLACK_SIGNING_SECRET
+    if not secret:
+        raise Http404("The Slack command is not set up.")
+    body = request.body
+    if not slack.verify_signature(
+        secret=secret,
+        timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+        body=body,
+        signature=request.headers.get("X-Slack-Signature"),
+    ):
+        return HttpResponse("Invalid or stale Slack signature.", status=401, content_type="text/plain")
+    data = QueryDict(body)
+    words = data.get("text", "").split()
+    if not words or words[0].lower() == "help":
+        return JsonResponse(slack.reply(SLACK_HELP))
+    command, args = words[0].lower(), words[1:]
+    if command != "status" and command not in slack.SLACK_ACTIONS:
+        return JsonResponse(slack.reply(f"Unknown command. {SLACK_HELP}"))
+    slack_user_id = data.get("user_id", "")
+    team_id = data.get("team_id", "")
+    link = (
+        SlackUser.objects.filter(slack_user_id=slack_user_id)
+        .filter(Q(team_id="") | Q(team_id=team_id))
+        .select_related("user")
+        .first()
+    )
+    if link is None or not is_staff(link.user):
+        return JsonResponse(slack.reply("Your Slack user is not linked to a staff user of the agency dashboard."))
+    if command != "status" and not link.user.has_perm(PERM_RUN_ACTION):
+        return JsonResponse(
+            slack.reply("Your staff user may not run site actions (permission “Can run site actions”).")
+        )
+    if not args:
+        return JsonResponse(slack.reply(SLACK_HELP))
+    try:
+        site = services.find_site(args[0])
+        if command == "status":
+            return JsonResponse(slack.reply(slack.status_text(site)))
+        environment = services.find_environment(site, args[1] if len(args) > 1 else "live")
+        response_url = data.get("response_url", "")
+        if not response_url.startswith(settings.SLACK_RESPONSE_URL_PREFIX):
+            response_url = ""  # never post anywhere but to Slack
+        action_run = services.request_action(
+            site=site,
+            environment=environment,
+            action=command,
+            source=ActionRun.Source.SLACK,
+            requested_by=link.user,
+            slack_user_id=slack_user_id,
+            slack_response_url=response_url,
+        )
+    except services.Refused as exc:
+        return JsonResponse(slack.reply(f"Refused: {exc}"))
+    from django_q.tasks import async_task
+
+    async_task("dashboard.actions.tasks.follow_run", action_run.pk, task_name=f"action-run-{action_run.pk}")
+    label = action_run.get_action_display()
+    where = f"{site.display_name or site.name} ({environment.name})"
+    return JsonResponse(slack.reply(f"Started: {label} on {where} (run {action_run.pk}). The end is reported here."))
