@@ -1,4 +1,4 @@
-"""The fake's routes, one module per resource: ``company``, ``sites``, ``analytics`` (and usage), ``logs``.
+"""The fake's routes, one module per resource: ``company``, ``sites``, ``analytics`` (and usage), ``traffic``, ``logs``.
 
 Every handler takes the ``FakeKinsta`` and the ``Request`` and returns a ``Response`` (or raises ``ApiError``)."""
 
@@ -9,6 +9,7 @@ from .analytics import ANALYTICS_KEYS, _analytics_handler, _usage_handler
 from .company import company_activity, company_api_keys, company_regions, company_users, validate_key
 from .logs import environment_logs
 from .sites import get_site, list_sites, site_environments
+from .traffic import TRAFFIC_HANDLERS
 
 ANALYTICS_PATH = "/sites/environments/{env_id}/analytics/"
 USAGE_PATH = "/sites/{site_id}/usage/"
@@ -19,6 +20,7 @@ ROUTES: list[Route] = [
     Route("GET", "/sites/{site_id}", get_site),
     Route("GET", "/sites/{site_id}/environments", site_environments),
     *(Route("GET", f"{ANALYTICS_PATH}{metric}", _analytics_handler(metric)) for metric in ANALYTICS_KEYS),
+    *(Route("GET", f"{ANALYTICS_PATH}{name}", handler) for name, handler in TRAFFIC_HANDLERS.items()),
     *(
         Route("GET", f"{USAGE_PATH}{metric}/this-month", _usage_handler(metric))
         for metric in ("visits", "bandwidth", "cdn-bandwidth")
