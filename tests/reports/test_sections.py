@@ -120,7 +120,7 @@ def test_the_email_shows_what_the_send_stored(client_a, settings, tmp_path, seen
                           recipients=["boss@acme.example"])  # fmt: skip
     deliver(send.pk)
     send.refresh_from_db()
-    assert send.numbers["sections"] == {"test-notes": {"text": HOSTILE}}
+    assert send.numbers["sections"]["test-notes"] == {"text": HOSTILE}
     message = mail.outbox[-1]
     assert "Text note: <b>bold</b> & =cmd" in message.body
     html = message.alternatives[0][0]
