@@ -41,3 +41,6 @@ class TrafficConfig(AppConfig):
                 order=30,
             )
         )
+        sections.register_csv_columns(
+            sections.CsvColumns(name="traffic", headers=section.CSV_HEADERS, build=section.csv_columns, order=30)
+        )

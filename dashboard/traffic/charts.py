@@ -66,7 +66,7 @@ def responses_svg(traffic: Traffic, *, width: int = 640, height: int = 120) -> S
     bars = format_html_join("", '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>', rects)
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="traffic-chart" viewBox="0 0 {} {}" width="100%" '
-        'role="img" aria-label="{}">{}</svg>',
+        'preserveAspectRatio="none" role="img" aria-label="{}">{}</svg>',
         width,
         height,
         gettext("Responses per day by class"),

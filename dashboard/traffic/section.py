@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from dashboard.reports.charts import plotly_locale
 from dashboard.reports.sections import SectionRequest
 from dashboard.traffic.charts import COLORS, responses_chart, responses_svg
-from dashboard.traffic.selectors import CLASSES, WorstSite, five_xx_by_client, traffic_quality
+from dashboard.traffic.selectors import CLASSES, WorstSite, csv_cells, five_xx_by_client, traffic_quality
 
 
 def _where(request: SectionRequest) -> Q:
@@ -48,3 +48,11 @@ def snapshot(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def overview_cells(client_ids: Sequence[int], period: Any, compare: Any) -> dict[int, WorstSite]:
     return five_xx_by_client(client_ids, period)
+
+
+# The summary CSV's columns (dashboard.exports, through dashboard.reports.sections.CsvColumns).
+CSV_HEADERS = ("requests", "share_4xx", "share_5xx", "top_country", "top_referrer")
+
+
+def csv_columns(client: Any, period: Any, compare: Any) -> dict[int, tuple[Any, ...]]:
+    return csv_cells(client, period)

@@ -57,6 +57,7 @@ class Traffic:
     countries: tuple[Entry, ...]
     referrers: tuple[Entry, ...]
     devices: tuple[Entry, ...]
+    list_days: int = 0  # days of the period with a top list (they start with the first sync)
     top_entries: int = TOP_ENTRIES
 
     @property
@@ -119,9 +120,11 @@ def traffic_quality(*, where: Q, period: Any, compare: Any) -> Traffic:
         .order_by()
         .values_list("kind", "day", "key", "total")
     )
+    list_days: set[date] = set()
     for kind, day, key, total in rows:
         if kind in lists:
             lists[kind][key] += total
+            list_days.add(day)
             continue
         name = response_class(key)
         if period.start <= day <= period.end:
@@ -164,6 +167,7 @@ def traffic_quality(*, where: Q, period: Any, compare: Any) -> Traffic:
         countries=_entries(lists[TrafficKind.COUNTRY], TOP_ENTRIES),
         referrers=_entries(lists[TrafficKind.REFERRER], TOP_ENTRIES),
         devices=_entries(devices, len(devices)),
+        list_days=len(list_days),
     )
 
 
@@ -213,4 +217,42 @@ def five_xx_by_client(client_ids: Sequence[int], period: Any) -> dict[int, Worst
             site_id=worst[0] if worst[3] else None,
             site_name=worst[1],
         )
+    return cells
+
+
+def csv_cells(client: Any, period: Any) -> dict[int, tuple[Any, ...]]:
+    """Per live environment of the client: requests, 4xx and 5xx shares (ratios), the top country and referrer
+    as Kinsta sent them (one query)."""
+    codes: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    tops: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for env_id, kind, key, total in (
+        TrafficPoint.objects.filter(
+            environment__site__assignment__client=client,
+            environment__is_live=True,
+            day__gte=period.start,
+            day__lte=period.end,
+            kind__in=[TrafficKind.RESPONSE_CODE, TrafficKind.COUNTRY, TrafficKind.REFERRER],
+        )
+        .values("environment", "kind", "key")
+        .annotate(total=Sum("value"))
+        .order_by()
+        .values_list("environment", "kind", "key", "total")
+    ):
+        if kind == TrafficKind.RESPONSE_CODE:
+            codes[env_id][response_class(key)] += total
+        else:
+            tops[(env_id, kind)][key] += total
+
+    def top(env_id: int, kind: str) -> str | None:
+        entries = _entries(tops.get((env_id, kind), {}), 1)
+        return entries[0].name if entries else None
+
+    cells: dict[int, tuple[Any, ...]] = {}
+    for env_id in set(codes) | {env_id for env_id, _kind in tops}:
+        classes = codes.get(env_id, {})
+        total = sum(classes.values())
+        shares = [
+            None if (s := _share(classes.get(name, 0), total)) is None else round(s, 6) for name in ("4xx", "5xx")
+        ]
+        cells[env_id] = (total or None, *shares, top(env_id, TrafficKind.COUNTRY), top(env_id, TrafficKind.REFERRER))
     return cells

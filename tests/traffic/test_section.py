@@ -119,7 +119,7 @@ def test_the_overview_column_links_the_worst_site(client, staff_user, acme_traff
 
 @pytest.mark.needs("pango")
 def test_the_pdf_shows_the_section_with_hostile_strings_as_text_and_countries_in_german(
-    client, staff_user, acme_traffic, settings
+    client, staff_user, acme_traffic, settings, screenshot_dir
 ):
     from tests.pdf_text import pdf_text
 
@@ -127,11 +127,14 @@ def test_the_pdf_shows_the_section_with_hostile_strings_as_text_and_countries_in
     acme_traffic.language = "de"
     acme_traffic.save()
     client.force_login(staff_user)
-    text = pdf_text(client.get("/clients/acme/report.pdf?period=7d").content)
+    content = client.get("/clients/acme/report.pdf?period=7d").content
+    (screenshot_dir / "traffic-report-de.pdf").write_bytes(content)  # for people to look at
+    text = pdf_text(content)
     assert "Zielgruppe und Fehler" in text
-    assert "Deutschland" in text and "Vereinigte Staaten" in text
-    assert "Germany" not in text
-    assert "evil.example/<script>alert(1)</script>" in text  # shown as text, never run
+    words = " ".join(text.split())  # the list columns are narrow: names wrap
+    assert "Deutschland" in words and "Vereinigte Staaten" in words
+    assert "Germany" not in words
+    assert "evil.example/<script>alert(1)</script>" in "".join(text.split())  # shown as text, never run
 
 
 @pytest.mark.needs("pango")
@@ -173,3 +176,35 @@ def test_queries_stay_constant_as_sites_grow(persona_account, sites, django_asse
     with django_assert_num_queries(1):
         cells = five_xx_by_client([customer.pk], period)
     assert cells[customer.pk].share_5xx == pytest.approx(1 / 101)
+
+
+def test_the_summary_csv_carries_the_traffic_columns_formula_safe_and_per_client(
+    client, staff_user, acme_traffic, client_b
+):
+    import csv
+    import io
+
+    globex = Site.objects.get(name="globex-main").environments.get(is_live=True)
+    add_traffic(globex, TrafficKind.REFERRER, {last_days(1)[0]: {"globex-secret.example": 999}})
+    shop = Site.objects.get(name="acme-shop").environments.get(is_live=True)
+    TrafficPoint.objects.filter(environment=shop, kind=TrafficKind.REFERRER, key="www.google.com").delete()
+    client.force_login(staff_user)
+    response = client.get("/clients/acme/report-summary.csv?period=7d&compare=none")
+    body = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    header = rows[0]
+    assert header[-5:] == ["requests", "share_4xx", "share_5xx", "top_country", "top_referrer"]
+    records = {(r[1], r[2]): dict(zip(header, r, strict=True)) for r in rows[1:]}
+    live = next(r for r in records.values() if r["site"] == "Acme Shop" and r["is_live"] == "yes")
+    assert live["requests"] == "7000" and float(live["share_4xx"]) == pytest.approx(0.02)
+    assert live["top_country"] == "Germany"
+    assert live["top_referrer"] == HOSTILE_REFERRER  # starts with "https", nothing to neutralise
+    staging = next(r for r in records.values() if r["is_live"] == "no")
+    assert staging["requests"] == "" and staging["top_country"] == ""
+    assert "globex-secret.example" not in body
+
+    TrafficPoint.objects.filter(environment=shop, kind=TrafficKind.REFERRER, key=HOSTILE_REFERRER).delete()
+    body = b"".join(client.get("/clients/acme/report-summary.csv?period=7d").streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    live = next(dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[0] == "Acme Shop" and r[3] == "yes")
+    assert live["top_referrer"] == "'" + FORMULAS[0]  # a spreadsheet shows it, never runs it
