@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "dashboard.delivery",
     "dashboard.usage",
     "dashboard.actions",
+    "dashboard.traffic",
 ]
 
 MIDDLEWARE = [

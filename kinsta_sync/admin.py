@@ -38,7 +38,15 @@ class KinstaAccountForm(forms.ModelForm):
 
     class Meta:
         model = KinstaAccount
-        fields = ["name", "company_id", "is_active"]
+        fields = [
+            "name",
+            "company_id",
+            "is_active",
+            "traffic_response_codes",
+            "traffic_countries",
+            "traffic_referrers",
+            "traffic_devices",
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

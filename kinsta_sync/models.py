@@ -37,6 +37,20 @@ class KinstaAccount(models.Model):
     # the next sync pages until it meets this id again (a sync that fails halfway leaves it unchanged).
     activity_cursor_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
+    # Traffic quality (the traffic sync step): one request per live environment and day for each kind on.
+    traffic_response_codes = models.BooleanField(
+        "Sync response codes", default=True, help_text="Requests per day and HTTP status code of live sites."
+    )
+    traffic_countries = models.BooleanField(
+        "Sync top countries", default=True, help_text="Kinsta's daily top list of visitors' countries."
+    )
+    traffic_referrers = models.BooleanField(
+        "Sync top referrers", default=True, help_text="Kinsta's daily top list of referring sites."
+    )
+    traffic_devices = models.BooleanField(
+        "Sync the device split", default=True, help_text="The daily share of desktop, mobile and tablet visits."
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -177,6 +191,65 @@ class AnalyticsPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.environment_id} {self.metric} {self.day}: {self.value}"
+
+
+class TrafficKind(models.TextChoices):
+    """What a `TrafficPoint` counts. The account switch of each is `KinstaAccount.traffic_<field>`."""
+
+    RESPONSE_CODE = "response_code", "Response code"  # key: the code as sent ("200", "499"); value: requests
+    COUNTRY = "country", "Country"  # key: the country as sent ("Germany"); value: views in the day's top list
+    REFERRER = "referrer", "Referrer"  # key: the referrer as sent; value: views in the day's top list
+    DEVICE = "device", "Device"  # key: "desktop", "mobile", ...; value: the day's share in 1/100 % (6250)
+
+
+# Kind -> the account's switch (a BooleanField of KinstaAccount).
+TRAFFIC_SWITCHES: dict[str, str] = {
+    TrafficKind.RESPONSE_CODE: "traffic_response_codes",
+    TrafficKind.COUNTRY: "traffic_countries",
+    TrafficKind.REFERRER: "traffic_referrers",
+    TrafficKind.DEVICE: "traffic_devices",
+}
+# Keys are cut to this many characters (a referrer is whatever a browser sent); the cut is said on the run.
+TRAFFIC_KEY_CHARS = 500
+
+
+class TrafficPoint(models.Model):
+    """One day of one key of one kind for one live environment (see `TrafficKind` for what value means).
+
+    A day Kinsta had no data for has no rows. Top lists are Kinsta's truncated list of that one day, so a
+    period's sum is "the top entries per day, summed"."""
+
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="traffic")
+    day = models.DateField()
+    kind = models.CharField(max_length=20, choices=TrafficKind.choices)
+    key = models.CharField(max_length=TRAFFIC_KEY_CHARS)
+    value = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["environment", "kind", "day", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "day", "kind", "key"], name="unique_traffic_per_day"),
+        ]
+        indexes = [models.Index(fields=["kind", "day"], name="traffic_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.environment_id} {self.kind} {self.day} {self.key[:40]}: {self.value}"
+
+
+class TrafficCursor(models.Model):
+    """Through which day one kind of traffic data of one environment is stored; the next sync goes on from it."""
+
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE, related_name="traffic_cursors")
+    kind = models.CharField(max_length=20, choices=TrafficKind.choices)
+    synced_through = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "kind"], name="unique_traffic_cursor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.environment_id} {self.kind} through {self.synced_through}"
 
 
 class CompanyUser(models.Model):

@@ -10,7 +10,8 @@ data that day, never zero. Cells that a spreadsheet would run as a formula are n
 - `summary_rows()`: the report's per-site (and per-environment) totals for the period and the comparison,
   straight from the `ClientReport` the page and the PDF show, with the changes the report shows as ratios
   (0.0127 is +1.27 %; per day when the periods differ in length, see `dashboard.reports.selectors.change_ratio`)
-  and both periods' lengths in days.
+  and both periods' lengths in days; then the columns other apps add (`dashboard.reports.sections.CsvColumns`,
+  `summary_extra()` builds them, `summary_header()` names them).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from clients.models import Client
+from dashboard.reports import sections
 from dashboard.reports.periods import Period
 from dashboard.reports.selectors import (
     BANDWIDTH,
@@ -172,12 +174,29 @@ def _changes_cells(env: EnvironmentReport) -> list[float | None]:
     return [None if (ratio := env.change(metric)) is None else round(ratio, 6) for metric in METRICS]
 
 
-def summary_rows(report: ClientReport) -> Iterator[list[Any]]:
+ExtraColumns = Sequence[tuple[sections.CsvColumns, Mapping[int, Sequence[Any]]]]
+
+
+def summary_extra(client: Client, period: Period, compare: Period | None) -> ExtraColumns:
+    """The registered extra columns with their cells for this client's summary."""
+    return [(columns, columns.build(client, period, compare)) for columns in sections.csv_columns()]
+
+
+def summary_header(extra: ExtraColumns = ()) -> tuple[str, ...]:
+    return SUMMARY_HEADER + tuple(header for columns, _cells in extra for header in columns.headers)
+
+
+def summary_rows(report: ClientReport, *, extra: ExtraColumns = ()) -> Iterator[list[Any]]:
     """Per site and environment (live first): the period's totals and the comparison's, and the changes,
-    as in the report."""
+    as in the report; then the extra columns' cells."""
     compare = report.compare_period
     for site in report.sites:
         for env in site.environments:
+            added = [
+                cell
+                for columns, cells in extra
+                for cell in (list(cells.get(env.id, ())) + [None] * len(columns.headers))[: len(columns.headers)]
+            ]
             yield [
                 site.display_name,
                 site.kinsta_id,
@@ -192,6 +211,7 @@ def summary_rows(report: ClientReport) -> Iterator[list[Any]]:
                 *(_changes_cells(env) if compare else [None] * len(METRICS)),
                 report.period.days,
                 compare.days if compare else None,
+                *added,
             ]
 
 

@@ -75,8 +75,9 @@ def report_summary_csv(request: HttpRequest, slug: str) -> HttpResponse | Stream
     except InvalidPeriod as error:
         return _bad_period(error)
     report = client_report(client=client, period=period, compare=compare, audience=_audience(request))
+    extra = exports.summary_extra(client, period, compare)  # the columns other apps add
     response = StreamingHttpResponse(
-        exports.stream_csv(exports.SUMMARY_HEADER, exports.summary_rows(report)),
+        exports.stream_csv(exports.summary_header(extra), exports.summary_rows(report, extra=extra)),
         content_type="text/csv; charset=utf-8",
     )
     attachment(response, report_file_name(client.slug, period.start, period.end, "csv", suffix="-summary"))

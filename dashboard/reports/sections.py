@@ -10,7 +10,9 @@ its AppConfig.ready():
   request), a template per surface it appears on, a slot (above the figures or below the activity) and an
   order within the slot; a `snapshot(data)` gives the JSON stored with a report send, from which the
   e-mail (and only the e-mail) renders, so an archived send shows what was true when it was sent;
-- an `OverviewColumn`: a cell per client on the agency overview, built for all the clients shown at once.
+- an `OverviewColumn`: a cell per client on the agency overview, built for all the clients shown at once;
+- `CsvColumns`: columns appended to the summary CSV (dashboard.exports), a cell per header for each
+  environment row, built for all of the client's environments at once.
 
 Sections are rendered outside the report's fragment cache (dashboard.reports.cache): their data is fresh on
 every request, a staff form in one carries its CSRF token, and a section whose data changes without a sync
@@ -88,10 +90,23 @@ class OverviewColumn:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class CsvColumns:
+    """Columns another app appends to the summary CSV. `build(client, period, compare)` returns, per
+    environment id, one cell per header (an environment it leaves out gets empty cells). Cells go through the
+    CSV's formula-safe writer like every other; a build runs a constant number of queries."""
+
+    name: str
+    headers: tuple[str, ...]
+    build: Callable[[Any, Any, Any], Mapping[int, Sequence[Any]]]
+    order: int = 100
+
+
 @dataclass
 class _Registry:
     sections: dict[str, Section] = field(default_factory=dict)
     columns: dict[str, OverviewColumn] = field(default_factory=dict)
+    csv_columns: dict[str, CsvColumns] = field(default_factory=dict)
 
 
 _registry = _Registry()
@@ -104,6 +119,14 @@ def register(section: Section) -> None:
 
 def register_column(column: OverviewColumn) -> None:
     _registry.columns[column.name] = column
+
+
+def register_csv_columns(columns: CsvColumns) -> None:
+    _registry.csv_columns[columns.name] = columns
+
+
+def csv_columns() -> list[CsvColumns]:
+    return sorted(_registry.csv_columns.values(), key=lambda c: (c.order, c.name))
 
 
 def registered() -> list[Section]:

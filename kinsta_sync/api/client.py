@@ -37,6 +37,15 @@ from kinsta_sync.api.company import (
 )
 from kinsta_sync.api.limits import RateLimiter, limiter_for
 from kinsta_sync.api.sites import Environment, Site, SiteDetail, parse_environments, parse_site_detail, parse_sites
+from kinsta_sync.api.traffic import (
+    TOP_LISTS,
+    DailyCount,
+    DeviceShare,
+    TopEntry,
+    parse_dispersion,
+    parse_response_codes,
+    parse_top_list,
+)
 from kinsta_sync.api.transport import DEFAULT_MAX_RESPONSE_BYTES, ClientStats, KinstaTransport
 
 __all__ = ["KinstaClient"]
@@ -239,3 +248,32 @@ class KinstaClient:
             bandwidth=numbers["bandwidth"],
             cdn_bandwidth=numbers["cdn-bandwidth"],
         )
+
+    # --- traffic quality (REFERENCE §4.3, the 2026 endpoints) ---------------------------------------
+
+    def _range_params(self, start: date, end: date) -> dict[str, str]:
+        if end < start:
+            raise ValueError(f"end {end} is before start {start}")
+        if (end - start).days + 1 > ANALYTICS_MAX_DAYS:
+            raise ValueError(f"at most {ANALYTICS_MAX_DAYS} days per request, got {start} to {end}")
+        return {"company_id": self.company_id, "from": start.isoformat(), "to": end.isoformat()}
+
+    def response_codes(self, env_id: str, *, start: date, end: date) -> list[DailyCount]:
+        """Requests per day and response code from ``start`` to ``end`` (at most 60 days, one request)."""
+        path = "/sites/environments/{env_id}/analytics/response-codes"
+        doc = self._get(path, params=self._range_params(start, end), env_id=env_id)
+        return [c for c in parse_response_codes(doc, endpoint=f"GET {path}") if start <= c.day <= end]
+
+    def top_list(self, env_id: str, kind: str, *, day: date) -> list[TopEntry]:
+        """One day's top list (``top-countries`` or ``top-referrers``), as Kinsta truncates it."""
+        if kind not in TOP_LISTS:
+            raise ValueError(f"unknown top list {kind!r}; expected one of {sorted(TOP_LISTS)}")
+        path = f"/sites/environments/{{env_id}}/analytics/{kind}"
+        doc = self._get(path, params=self._range_params(day, day), env_id=env_id)
+        return parse_top_list(doc, endpoint=f"GET {path}")
+
+    def visits_dispersion(self, env_id: str, *, start: date, end: date) -> list[DeviceShare]:
+        """Each day's share of desktop, mobile, tablet (and whatever else Kinsta names), one request."""
+        path = "/sites/environments/{env_id}/analytics/visits-dispersion"
+        doc = self._get(path, params=self._range_params(start, end), env_id=env_id)
+        return [s for s in parse_dispersion(doc, endpoint=f"GET {path}") if start <= s.day <= end]

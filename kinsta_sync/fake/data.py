@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from .gen_company import REGIONS, make_activity, make_api_keys, make_users
 from .gen_sites import Series, make_series, make_sites, number_some_labels
+from .gen_traffic import TrafficDay, TrafficProfile, make_day, make_profile
 from .hostile import make_everything_hostile
 from .records import METRICS, FakeActivity, FakeApiKey, FakeEnvironment, FakeRegion, FakeSite, FakeUser, uuid_from
 
@@ -60,6 +61,7 @@ class FakeAgency:
         self._series: dict[str, Series] = {}
         self._sites_by_id: dict[str, FakeSite] = {}
         self._envs_by_id: dict[str, tuple[FakeSite, FakeEnvironment]] = {}
+        self._traffic_profiles: dict[str, TrafficProfile] = {}
 
     # --- generation ----------------------------------------------------------------------------
 
@@ -119,6 +121,19 @@ class FakeAgency:
         if series is None:
             return None
         return series.values[metric].get(day)
+
+    def traffic_day(self, env_id: str, day: date) -> TrafficDay | None:
+        """Response codes, top countries and referrers and the device split of one day
+        (``gen_traffic``), or None when the day has no visits data (a gap). Removed sites' too."""
+        visits = self.analytics_value(env_id, "visits", day)
+        if visits is None or env_id not in self._envs_by_id:
+            return None
+        env = self._envs_by_id[env_id][1]
+        profile = self._traffic_profiles.get(env_id)
+        if profile is None:
+            profile = make_profile(self.spec.seed, env_id, env.primary_domain.name)
+            self._traffic_profiles[env_id] = profile
+        return make_day(self.spec.seed, env_id, profile, day, visits)
 
     def month_usage(self, site_id: str, metric: str) -> int:
         """This-month usage of a site (REFERENCE.md §4.4): the sum of its environments' daily

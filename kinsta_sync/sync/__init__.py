@@ -11,7 +11,8 @@
 4. stores an incremental cursor (analytics per environment, the activity log per account) only after
    the rows it covers are committed, so the next run heals any gap.
 
-One module per step: `company.py` (validate, regions), `sites.py`, `users.py`, `activity.py`, `analytics.py`.
+One module per step: `company.py` (validate, regions), `sites.py`, `users.py`, `activity.py`, `analytics.py`,
+`traffic.py` (response codes, top countries and referrers, the device split).
 """
 
 from kinsta_sync.sync.activity import STEP_ACTIVITY, sync_activity
@@ -32,6 +33,7 @@ from kinsta_sync.sync.run import (
     run_sync,
 )
 from kinsta_sync.sync.sites import STEP_SITES, sync_sites
+from kinsta_sync.sync.traffic import STEP_TRAFFIC, sync_traffic
 from kinsta_sync.sync.users import STEP_USERS, sync_users
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "STEP_REGIONS",
     "STEP_SETS",
     "STEP_SITES",
+    "STEP_TRAFFIC",
     "STEP_USERS",
     "STEP_VALIDATE",
     "Counts",
@@ -58,6 +61,7 @@ __all__ = [
     "sync_analytics",
     "sync_regions",
     "sync_sites",
+    "sync_traffic",
     "sync_users",
     "sync_validate",
 ]

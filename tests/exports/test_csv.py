@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from dashboard.exports.csv import DAILY_HEADER, SUMMARY_HEADER, daily_rows, neutralise
+from dashboard.exports.csv import DAILY_HEADER, daily_rows, neutralise, summary_extra, summary_header
 from dashboard.reports.periods import Period, comparison_period
 from dashboard.reports.selectors import client_report
 from kinsta_sync.models import AnalyticsPoint
@@ -182,8 +182,9 @@ def test_summary_csv_equals_the_report_for_the_period_and_the_comparison(client,
         'attachment; filename="report-hostile-2026-03-01-to-2026-03-10-summary.csv"'
     )
     rows = parse(response)
-    assert tuple(rows[0]) == SUMMARY_HEADER
-    records = [dict(zip(SUMMARY_HEADER, row, strict=True)) for row in rows[1:]]
+    header = summary_header(summary_extra(shop, PERIOD, None))  # the report's columns, then other apps'
+    assert tuple(rows[0]) == header
+    records = [dict(zip(header, row, strict=True)) for row in rows[1:]]
     report = client_report(audience="staff", client=shop, period=PERIOD, compare=comparison_period(PERIOD, "previous"))
     assert len(records) == sum(len(site.environments) for site in report.sites)
     by_site = {(r["site_id"], r["environment"]): r for r in records}
@@ -205,7 +206,7 @@ def test_summary_csv_equals_the_report_for_the_period_and_the_comparison(client,
 def test_summary_csv_without_comparison_leaves_its_columns_empty(client, staff_user, shop):
     client.force_login(staff_user)
     rows = parse(client.get("/clients/hostile/report-summary.csv?start=2026-03-01&end=2026-03-10&compare=none"))
-    assert all(row[10:20] == [""] * 10 and row[20:] == ["10", ""] for row in rows[1:])
+    assert all(row[10:20] == [""] * 10 and row[20:22] == ["10", ""] for row in rows[1:])
 
 
 def test_presets_are_resolved_in_the_clients_time_zone(client, staff_user, client_b):

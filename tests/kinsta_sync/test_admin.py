@@ -166,3 +166,24 @@ def test_staff_browse_the_mirror_in_the_admin(page, live_server, account, screen
     page.goto(f"{live_server.url}/admin/kinsta_sync/environment/?is_live__exact=0")
     assert page.locator("#result_list tbody tr").count() == Environment.objects.filter(is_live=False).count()
     assert dialogs == []
+
+
+def test_staff_switch_each_traffic_kind_per_account(staff_client, synced):
+    page = staff_client.get(f"/admin/kinsta_sync/kinstaaccount/{synced.pk}/change/").content.decode()
+    for field in ("traffic_response_codes", "traffic_countries", "traffic_referrers", "traffic_devices"):
+        assert f'name="{field}"' in page
+
+    response = staff_client.post(
+        f"/admin/kinsta_sync/kinstaaccount/{synced.pk}/change/",
+        {"name": synced.name, "company_id": synced.company_id, "is_active": "on", "traffic_response_codes": "on",
+         "traffic_devices": "on"},
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    account = KinstaAccount.objects.get()
+    assert (account.traffic_response_codes, account.traffic_countries, account.traffic_referrers) == (
+        True,
+        False,
+        False,
+    )
+    assert account.traffic_devices

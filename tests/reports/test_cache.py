@@ -2,7 +2,8 @@
 writes, and that a client user never gets another client's cached report.
 
 Every test starts with an empty in-process cache (tests/conftest.py). A cached page is recognised by its
-query count: a report page served from the cache runs 4 queries (session, user, client, data version).
+query count: a report page served from the cache runs 4 queries (session, user, client, data version) besides
+the branding, the permissions and the sections built outside the cache.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ pytestmark = pytest.mark.django_db
 
 # The report page's queries for staff: cold (nothing cached) and warm (data and body from the cache); both
 # include the agency's branding for the layout's header (dashboard.context_processors) and the two that read
-# the staff user's permissions (which actions the page offers), and the "work done" section of
-# dashboard.actions (sections are built on every request, outside the cache).
-COLD, WARM = 14, 8
-# A client user's warm page: session, user, client, version, branding, the membership (no permissions) and
-# work done.
-CLIENT_WARM = 7
+# the staff user's permissions (which actions the page offers), and the sections, built on every request
+# outside the cache: "work done" (dashboard.actions) 1 and the traffic section (dashboard.traffic) 2.
+COLD, WARM = 16, 10
+# A client user's warm page: session, user, client, version, branding, the membership (no permissions),
+# work done 1 and traffic 2.
+CLIENT_WARM = 9
 
 
 def get(http, url: str):  # type: ignore[no-untyped-def]

@@ -120,7 +120,7 @@ def test_the_email_shows_what_the_send_stored(client_a, settings, tmp_path, seen
                           recipients=["boss@acme.example"])  # fmt: skip
     deliver(send.pk)
     send.refresh_from_db()
-    assert send.numbers["sections"] == {"test-notes": {"text": HOSTILE}}
+    assert send.numbers["sections"]["test-notes"] == {"text": HOSTILE}
     # Built once for the send: the PDF's data is what the e-mail's snapshot was taken from.
     assert len(seen) == 1
     message = mail.outbox[-1]

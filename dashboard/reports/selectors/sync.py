@@ -94,6 +94,7 @@ STEP_LABELS = {
     "users": pgettext_lazy("sync step", "users"),
     "activity": pgettext_lazy("sync step", "activity"),
     "analytics": pgettext_lazy("sync step", "analytics"),
+    "traffic": pgettext_lazy("sync step", "traffic"),
 }
 COUNT_LABELS = {
     "created": pgettext_lazy("sync count", "created"),

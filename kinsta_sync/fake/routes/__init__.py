@@ -1,5 +1,5 @@
-"""The fake's routes, one module per resource: ``company``, ``sites``, ``analytics`` (and usage), ``logs``,
-``operations`` (the writes and the operations they start).
+"""The fake's routes, one module per resource: ``company``, ``sites``, ``analytics`` (and usage), ``traffic``,
+``logs``, ``operations`` (the writes and the operations they start).
 
 Every handler takes the ``FakeKinsta`` and the ``Request`` and returns a ``Response`` (or raises ``ApiError``)."""
 
@@ -11,6 +11,7 @@ from .company import company_activity, company_api_keys, company_regions, compan
 from .logs import environment_logs
 from .operations import clear_cache, clear_cdn_cache, clear_edge_cache, get_operation, manual_backup, restart_php
 from .sites import get_site, list_sites, site_environments
+from .traffic import TRAFFIC_HANDLERS
 
 ANALYTICS_PATH = "/sites/environments/{env_id}/analytics/"
 USAGE_PATH = "/sites/{site_id}/usage/"
@@ -21,6 +22,7 @@ ROUTES: list[Route] = [
     Route("GET", "/sites/{site_id}", get_site),
     Route("GET", "/sites/{site_id}/environments", site_environments),
     *(Route("GET", f"{ANALYTICS_PATH}{metric}", _analytics_handler(metric)) for metric in ANALYTICS_KEYS),
+    *(Route("GET", f"{ANALYTICS_PATH}{name}", handler) for name, handler in TRAFFIC_HANDLERS.items()),
     *(
         Route("GET", f"{USAGE_PATH}{metric}/this-month", _usage_handler(metric))
         for metric in ("visits", "bandwidth", "cdn-bandwidth")

@@ -334,12 +334,22 @@ def test_every_documented_status_is_exercised() -> None:
     assert exercised <= documented, "every case must use a status the document lists"
 
 
+# The 2026 analytics endpoints (REFERENCE.md §4.3) came after the 1.87.0 document: their shapes are S3's
+# fixtures, checked by tests/kinsta_sync/fake/test_traffic.py instead.
+NOT_IN_THE_DOCUMENT = {
+    "/sites/environments/{env_id}/analytics/response-codes",
+    "/sites/environments/{env_id}/analytics/top-countries",
+    "/sites/environments/{env_id}/analytics/top-referrers",
+    "/sites/environments/{env_id}/analytics/visits-dispersion",
+}
+
+
 def test_every_route_of_the_fake_is_in_the_openapi_document() -> None:
     # The fake's templates use {id} for company ids, like the document, so they compare directly.
     paths = openapi()["paths"]
     missing = [route.template for route in ROUTES if route.method.lower() not in paths.get(route.template, {})]
-    assert missing == []
-    assert {route.template for route in ROUTES} == {case.path for case in CASES}
+    assert set(missing) == NOT_IN_THE_DOCUMENT
+    assert {route.template for route in ROUTES} - NOT_IN_THE_DOCUMENT == {case.path for case in CASES}
 
 
 def test_the_document_is_the_projects_own_copy_of_kinsta_1_87() -> None:
