@@ -59,6 +59,7 @@ class FakeKinsta:
         rate_limit_headers: str = "ietf",
         analytics_status: int = 202,
         bucket_format: str = "naive",
+        legacy_wordpress_only: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate_limit_headers not in ("ietf", "x", "none"):
@@ -72,6 +73,8 @@ class FakeKinsta:
         self.rate_limit_headers = rate_limit_headers
         self.analytics_status = analytics_status
         self.bucket_format = bucket_format
+        # 404 on the current wp-plugins / wp-themes paths, as before Kinsta added them (REFERENCE.md §5.1).
+        self.legacy_wordpress_only = legacy_wordpress_only
         self.faults = FaultPlan()
         self.stats = FakeStats(clock)
         self._clock = clock

@@ -11,7 +11,8 @@
 4. stores an incremental cursor (analytics per environment, the activity log per account) only after
    the rows it covers are committed, so the next run heals any gap.
 
-One module per step: `company.py` (validate, regions), `sites.py`, `users.py`, `activity.py`, `analytics.py`.
+One module per step: `company.py` (validate, regions), `sites.py`, `users.py`, `activity.py`, `analytics.py`,
+`wordpress.py` (plugins, themes, backups).
 """
 
 from kinsta_sync.sync.activity import STEP_ACTIVITY, sync_activity
@@ -33,6 +34,7 @@ from kinsta_sync.sync.run import (
 )
 from kinsta_sync.sync.sites import STEP_SITES, sync_sites
 from kinsta_sync.sync.users import STEP_USERS, sync_users
+from kinsta_sync.sync.wordpress import STEP_WORDPRESS, sync_wordpress
 
 __all__ = [
     "ALL_STEPS",
@@ -46,6 +48,7 @@ __all__ = [
     "STEP_SITES",
     "STEP_USERS",
     "STEP_VALIDATE",
+    "STEP_WORDPRESS",
     "Counts",
     "SyncAborted",
     "analytics_window",
@@ -60,4 +63,5 @@ __all__ = [
     "sync_sites",
     "sync_users",
     "sync_validate",
+    "sync_wordpress",
 ]

@@ -94,6 +94,10 @@ STEP_LABELS = {
     "users": pgettext_lazy("sync step", "users"),
     "activity": pgettext_lazy("sync step", "activity"),
     "analytics": pgettext_lazy("sync step", "analytics"),
+    "wordpress": pgettext_lazy("sync step", "plugins, themes and backups"),
+    "installed_items": pgettext_lazy("sync step", "plugins and themes"),
+    "backups": pgettext_lazy("sync step", "backups"),
+    "update_events": pgettext_lazy("sync step", "updates seen"),
 }
 COUNT_LABELS = {
     "created": pgettext_lazy("sync count", "created"),

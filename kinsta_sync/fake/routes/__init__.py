@@ -1,4 +1,5 @@
-"""The fake's routes, one module per resource: ``company``, ``sites``, ``analytics`` (and usage), ``logs``.
+"""The fake's routes, one module per resource: ``company``, ``sites``, ``analytics`` (and usage), ``logs``,
+``wordpress`` (plugins, themes, backups).
 
 Every handler takes the ``FakeKinsta`` and the ``Request`` and returns a ``Response`` (or raises ``ApiError``)."""
 
@@ -9,6 +10,7 @@ from .analytics import ANALYTICS_KEYS, _analytics_handler, _usage_handler
 from .company import company_activity, company_api_keys, company_regions, company_users, validate_key
 from .logs import environment_logs
 from .sites import get_site, list_sites, site_environments
+from .wordpress import _installed_handler, environment_backups
 
 ANALYTICS_PATH = "/sites/environments/{env_id}/analytics/"
 USAGE_PATH = "/sites/{site_id}/usage/"
@@ -28,4 +30,10 @@ ROUTES: list[Route] = [
     Route("GET", "/company/{id}/available-regions", company_regions),
     Route("GET", "/company/{id}/api-keys", company_api_keys),
     Route("GET", "/sites/environments/{env_id}/logs", environment_logs, limit_kind="logs"),
+    *(
+        Route("GET", f"/sites/environments/{{env_id}}/{prefix}{kind}s", _installed_handler(kind, legacy=not prefix))
+        for kind in ("plugin", "theme")
+        for prefix in ("wp-", "")
+    ),
+    Route("GET", "/sites/environments/{env_id}/backups", environment_backups),
 ]
