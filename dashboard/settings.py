@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dashboard.reports",
     "dashboard.exports",
     "dashboard.delivery",
+    "dashboard.maintenance",
 ]
 
 MIDDLEWARE = [

@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("dashboard.reports.urls")),
     path("", include("dashboard.exports.urls")),
     path("", include("dashboard.delivery.urls")),
+    path("", include("dashboard.maintenance.urls")),
     path("", include("clients.urls")),
 ]

@@ -413,8 +413,9 @@ def _agency_with(sites: int):  # type: ignore[no-untyped-def]
 def test_overview_queries_do_not_grow_with_sites(client, staff_user, sites, django_assert_num_queries):
     _agency_with(sites)
     as_(client, staff_user)
-    # session, user, version, clients, sums, visits per day, disk, unmapped count, accounts, runs, branding
-    with django_assert_num_queries(11):
+    # session, user, version, clients, sums, visits per day, disk, unmapped count, accounts, runs, branding, and
+    # the "Needs attention" column's two (dashboard.maintenance: plugin counts, stale backups)
+    with django_assert_num_queries(13):
         cold = client.get("/")
     # session, user, version, clients (names and site counts stay live), accounts, runs (sync health is live), branding
     with django_assert_num_queries(7):
@@ -428,11 +429,12 @@ def test_report_queries_do_not_grow_with_sites(client, staff_user, sites, django
     scale = _agency_with(sites)[0]
     as_(client, staff_user)
     # session, user, client, version, then the report's 6, branding, and the staff user's permissions (user
-    # and group permissions: which actions the page offers)
-    with django_assert_num_queries(13):
+    # and group permissions: which actions the page offers), the maintenance section's environments (sections
+    # render outside the cache; dashboard.maintenance stops there while nothing of it is synced)
+    with django_assert_num_queries(14):
         cold = client.get(f"/clients/{scale.slug}/")
-    # session, user, client, version, branding, the permissions
-    with django_assert_num_queries(7):
+    # session, user, client, version, branding, the permissions, the maintenance section's environments
+    with django_assert_num_queries(8):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -446,11 +448,12 @@ def test_report_queries_for_a_client_user(client, sites, django_assert_num_queri
     user = make_user("scaler", password=CLIENT_PASSWORD)
     make_member(user, scale)
     as_(client, user)
-    # session, user, client, membership, version, then the report's 6, branding
-    with django_assert_num_queries(12):
+    # session, user, client, membership, version, then the report's 6, branding, the maintenance environments
+    with django_assert_num_queries(13):
         cold = client.get(f"/clients/{scale.slug}/")
-    # session, user, client, membership (the access check runs before any cache read), version, branding
-    with django_assert_num_queries(6):
+    # session, user, client, membership (the access check runs before any cache read), version, branding,
+    # the maintenance section's environments
+    with django_assert_num_queries(7):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -461,11 +464,12 @@ def test_site_page_queries_do_not_grow_with_sites(client, staff_user, sites, dja
     scale = _agency_with(sites)[0]
     first = Client.objects.get(pk=scale.pk).site_assignments.first().site_id
     as_(client, staff_user)
-    # session, user, client, version, environments, labels, points, comparison sums and days, branding
-    with django_assert_num_queries(10):
+    # session, user, client, version, environments, labels, points, comparison sums and days, branding, the
+    # maintenance section's environments
+    with django_assert_num_queries(11):
         cold = client.get(f"/clients/{scale.slug}/sites/{first}/")
-    # session, user, client, version, branding
-    with django_assert_num_queries(5):
+    # session, user, client, version, branding, the maintenance section's environments
+    with django_assert_num_queries(6):
         warm = client.get(f"/clients/{scale.slug}/sites/{first}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
