@@ -51,3 +51,25 @@ def test_the_section_in_english_and_german(browser, live_server, account, screen
         if phone:
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (slug, width)
         context.close()
+
+
+def test_staff_write_the_agencys_note_in_the_browser(browser, live_server, client_a, screenshot_dir):
+    from tests.personas import grant
+
+    staff = get_user_model().objects.create_user("writer", password=STAFF_PASSWORD, is_staff=True)
+    grant(staff, "maintenance.change_agencynote")
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    login_in_browser(page, live_server, "writer", STAFF_PASSWORD)
+    page.goto(f"{live_server.url}/clients/acme/?period=last_month")
+    page.fill("#note-text", "Updated WooCommerce to 8.9.3.\nRenewed the <b>SSL</b> certificate.")
+    page.click(".note-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    note = page.locator("section.agency-note")
+    assert (
+        note.locator(".note-text").inner_text() == "Updated WooCommerce to 8.9.3.\nRenewed the <b>SSL</b> certificate."
+    )
+    assert "?start=" in page.url
+    note.screenshot(path=str(screenshot_dir / "agency-note-1366.png"))
+    context.close()

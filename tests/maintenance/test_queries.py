@@ -68,10 +68,10 @@ def counts(client, staff_user):  # type: ignore[no-untyped-def]
 def test_queries_do_not_grow_with_sites(counts, sites):  # type: ignore[no-untyped-def]
     assert counts(sites) == {
         # session, user, client, version, the report's 6, branding, the two permission reads, and the section's
-        # four (environments, plugins and themes, updates, backups)
-        "report": 17,
-        # session, user, client, version, branding, the permissions, the section's four
-        "report warm": 11,
+        # four (environments, plugins and themes, updates, backups), the agency's note
+        "report": 18,
+        # session, user, client, version, branding, the permissions, the section's four, the note
+        "report warm": 12,
         # the site page adds its plugins and themes and its latest backups
         "site": 16,
         # the overview, cold, with the "Needs attention" column's two queries

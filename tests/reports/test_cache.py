@@ -32,11 +32,12 @@ pytestmark = pytest.mark.django_db
 # The report page's queries for staff: cold (nothing cached) and warm (data and body from the cache); both
 # include the agency's branding for the layout's header (dashboard.context_processors) and the two that read
 # the staff user's permissions (which actions the page offers), and the maintenance section's environments
-# (dashboard.maintenance: sections render outside the cache, one query while nothing of it is synced).
-COLD, WARM = 14, 8
-# A client user's warm page: session, user, client, version, branding, the membership (no permissions) and the
-# maintenance section's environments.
-CLIENT_WARM = 7
+# and the agency's note for the period (dashboard.maintenance: sections render outside the cache; the
+# maintenance section stops after one query while nothing of it is synced).
+COLD, WARM = 15, 9
+# A client user's warm page: session, user, client, version, branding, the membership (no permissions), the
+# maintenance section's environments and the agency's note.
+CLIENT_WARM = 8
 # After a sync of the fake the maintenance section has data: three more queries (its plugins, updates and
 # backups), whatever the number of sites (tests/maintenance/test_queries.py).
 SYNCED_COLD, SYNCED_WARM = COLD + 3, WARM + 3

@@ -430,11 +430,11 @@ def test_report_queries_do_not_grow_with_sites(client, staff_user, sites, django
     as_(client, staff_user)
     # session, user, client, version, then the report's 6, branding, and the staff user's permissions (user
     # and group permissions: which actions the page offers), the maintenance section's environments (sections
-    # render outside the cache; dashboard.maintenance stops there while nothing of it is synced)
-    with django_assert_num_queries(14):
+    # render outside the cache; dashboard.maintenance stops there while nothing of it is synced), the agency's note
+    with django_assert_num_queries(15):
         cold = client.get(f"/clients/{scale.slug}/")
-    # session, user, client, version, branding, the permissions, the maintenance section's environments
-    with django_assert_num_queries(8):
+    # session, user, client, version, branding, the permissions, the maintenance section's environments, the note
+    with django_assert_num_queries(9):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -448,12 +448,13 @@ def test_report_queries_for_a_client_user(client, sites, django_assert_num_queri
     user = make_user("scaler", password=CLIENT_PASSWORD)
     make_member(user, scale)
     as_(client, user)
-    # session, user, client, membership, version, then the report's 6, branding, the maintenance environments
-    with django_assert_num_queries(13):
+    # session, user, client, membership, version, then the report's 6, branding, the maintenance environments,
+    # the agency's note
+    with django_assert_num_queries(14):
         cold = client.get(f"/clients/{scale.slug}/")
     # session, user, client, membership (the access check runs before any cache read), version, branding,
-    # the maintenance section's environments
-    with django_assert_num_queries(7):
+    # the maintenance section's environments, the agency's note
+    with django_assert_num_queries(8):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
