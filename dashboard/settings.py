@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "dashboard.usage",
     "dashboard.actions",
     "dashboard.traffic",
+    "dashboard.maintenance",
 ]
 
 MIDDLEWARE = [

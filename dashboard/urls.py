@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("dashboard.delivery.urls")),
     path("", include("dashboard.usage.urls")),
     path("", include("dashboard.actions.urls")),
+    path("", include("dashboard.maintenance.urls")),
     path("", include("clients.urls")),
 ]

@@ -144,6 +144,10 @@ class Environment(models.Model):
 
     # Analytics are stored through this day for every metric; the next sync starts a few days before it.
     analytics_synced_through = models.DateField(null=True, blank=True, editable=False)
+    # When the wordpress step last read this environment's plugin and theme lists, and its backup list.
+    # None: never read, so a report says "No data" instead of "no plugins" or "no backups".
+    installed_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    backups_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     first_seen_at = models.DateTimeField(default=timezone.now, editable=False)
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -314,6 +318,89 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ItemKind(models.TextChoices):
+    PLUGIN = "plugin", "Plugin"
+    THEME = "theme", "Theme"
+
+
+class InstalledItem(models.Model):
+    """A plugin or theme installed on an environment, as the last sync that read it saw it (REFERENCE §5.1).
+
+    One row per environment, kind and slug. A plugin Kinsta stops listing gets `removed_at` (and keeps its
+    row and its update history); installed again, it is present again. The vulnerability flags are None
+    when the endpoint that answered does not send them (the deprecated one): unknown, never "safe".
+    """
+
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="installed_items")
+    kind = models.CharField(max_length=10, choices=ItemKind.choices)
+    name = models.TextField(help_text="The plugin's or theme's slug, e.g. 'woocommerce'.")
+    title = models.TextField(blank=True)
+    version = models.TextField(blank=True)
+    update_version = models.TextField(blank=True, help_text="The version an update would install; empty: none.")
+    is_version_vulnerable = models.BooleanField(null=True, blank=True)
+    is_update_version_vulnerable = models.BooleanField(null=True, blank=True)
+    status = models.TextField(blank=True, help_text="'active', 'inactive', ... as Kinsta sends it.")
+    auto_update = models.TextField(blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_seen_at = models.DateTimeField(default=timezone.now, editable=False)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["environment", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "kind", "name"], name="unique_item_per_environment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} {self.version}"
+
+
+class UpdateEvent(models.Model):
+    """A version change of a plugin or theme that a sync observed (the update may have been made anywhere:
+    MyKinsta, WP admin, an auto-update). Unique, so seeing the same change again adds nothing."""
+
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="update_events")
+    kind = models.CharField(max_length=10, choices=ItemKind.choices)
+    name = models.TextField()
+    title = models.TextField(blank=True)
+    from_version = models.TextField()
+    to_version = models.TextField()
+    seen_at = models.DateTimeField(help_text="When a sync first saw the new version.")
+
+    class Meta:
+        ordering = ["-seen_at", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment", "kind", "name", "from_version", "to_version"], name="unique_update_event"
+            ),
+        ]
+        indexes = [models.Index(fields=["environment", "seen_at"], name="update_event_env_time")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.from_version} -> {self.to_version}"
+
+
+class Backup(models.Model):
+    """A backup Kinsta listed for an environment (REFERENCE §5.2). Kept after Kinsta expires it."""
+
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="backups")
+    kinsta_id = models.BigIntegerField()
+    name = models.TextField(blank=True)
+    type = models.TextField(blank=True, help_text="'manual', 'daily', 'system', ... as Kinsta sends it.")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["environment", "kinsta_id"], name="unique_backup_per_environment"),
+        ]
+        indexes = [models.Index(fields=["environment", "created_at"], name="backup_env_time")]
+
+    def __str__(self) -> str:
+        return f"{self.type} backup {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class SyncRun(models.Model):

@@ -35,6 +35,7 @@ from kinsta_sync.api.company import (
     parse_users,
     parse_validation,
 )
+from kinsta_sync.api.errors import KinstaNotFound
 from kinsta_sync.api.limits import RateLimiter, limiter_for
 from kinsta_sync.api.sites import Environment, Site, SiteDetail, parse_environments, parse_site_detail, parse_sites
 from kinsta_sync.api.traffic import (
@@ -47,6 +48,7 @@ from kinsta_sync.api.traffic import (
     parse_top_list,
 )
 from kinsta_sync.api.transport import DEFAULT_MAX_RESPONSE_BYTES, ClientStats, KinstaTransport
+from kinsta_sync.api.wordpress import Backup, InstalledItem, current_path, legacy_path, parse_backups, parse_installed
 
 __all__ = ["KinstaClient"]
 
@@ -277,3 +279,26 @@ class KinstaClient:
         path = "/sites/environments/{env_id}/analytics/visits-dispersion"
         doc = self._get(path, params=self._range_params(start, end), env_id=env_id)
         return [s for s in parse_dispersion(doc, endpoint=f"GET {path}") if start <= s.day <= end]
+    # --- WordPress in an environment (REFERENCE §5.1, §5.2) -----------------------------------------
+
+    def installed(self, env_id: str, kind: str, *, legacy: bool = False) -> tuple[Parsed[InstalledItem], bool]:
+        """The plugins (``kind="plugin"``) or themes of one environment, and whether the deprecated path
+        answered.
+
+        The current ``wp-plugins`` / ``wp-themes`` path first; on 404 the deprecated ``plugins`` / ``themes``
+        one (REFERENCE §5.1). ``legacy=True`` goes to the deprecated path straight away: once one
+        environment of a company answered 404 on the current path, the others will too, and a sync asks
+        each environment once instead of twice.
+        """
+        if not legacy:
+            path = current_path(kind)
+            try:
+                return parse_installed(self._get(path, env_id=env_id), kind, endpoint=f"GET {path}"), False
+            except KinstaNotFound:
+                pass
+        path = legacy_path(kind)
+        return parse_installed(self._get(path, env_id=env_id), kind, endpoint=f"GET {path}"), True
+
+    def backups(self, env_id: str) -> Parsed[Backup]:
+        """Every backup Kinsta keeps for the environment: manual, scheduled and system ones (REFERENCE §5.2)."""
+        return parse_backups(self._get("/sites/environments/{env_id}/backups", env_id=env_id))

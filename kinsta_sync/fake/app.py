@@ -66,6 +66,7 @@ class FakeKinsta:
         bucket_format: str = "naive",
         operation_unknown_seconds: float = 3.0,
         operation_running_seconds: float = 2.0,
+        legacy_wordpress_only: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate_limit_headers not in ("ietf", "x", "none"):
@@ -83,6 +84,8 @@ class FakeKinsta:
         self.operation_unknown_seconds = operation_unknown_seconds
         self.operation_running_seconds = operation_running_seconds
         self.operations: dict[str, FakeOperation] = {}
+        # 404 on the current wp-plugins / wp-themes paths, as before Kinsta added them (REFERENCE.md §5.1).
+        self.legacy_wordpress_only = legacy_wordpress_only
         self.faults = FaultPlan()
         self.stats = FakeStats(clock)
         self._clock = clock

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from .gen_company import REGIONS, make_activity, make_api_keys, make_users
 from .gen_sites import Series, make_series, make_sites, number_some_labels
 from .gen_traffic import TrafficDay, TrafficProfile, make_day, make_profile
+from .gen_wordpress import FakeWordPress, make_wordpress
 from .hostile import make_everything_hostile
 from .records import METRICS, FakeActivity, FakeApiKey, FakeEnvironment, FakeRegion, FakeSite, FakeUser, uuid_from
 
@@ -62,6 +63,7 @@ class FakeAgency:
         self._sites_by_id: dict[str, FakeSite] = {}
         self._envs_by_id: dict[str, tuple[FakeSite, FakeEnvironment]] = {}
         self._traffic_profiles: dict[str, TrafficProfile] = {}
+        self._wordpress: dict[str, FakeWordPress] = {}
 
     # --- generation ----------------------------------------------------------------------------
 
@@ -81,6 +83,11 @@ class FakeAgency:
                 agency._envs_by_id[env.id] = (site, env)
                 agency._series[env.id] = make_series(rng, env, spec, today)
         agency.activity = make_activity(rng, spec, today, agency.sites, agency.users, agency.api_keys)
+        # Each environment's plugins, themes and backups come from a generator seeded by its id, so they
+        # changed nothing else a seed generates.
+        for index, site in enumerate(agency.sites):
+            for env in site.environments:
+                agency._wordpress[env.id] = make_wordpress(index, site, env, today, hostile=spec.hostile)
         if spec.numeric_label_ids:
             number_some_labels(agency.sites)
         if spec.hostile_everywhere:
@@ -151,6 +158,24 @@ class FakeAgency:
     def remove_site(self, site_id: str) -> None:
         """The site vanishes from every endpoint (404 afterwards); its activity stays."""
         self._sites_by_id[site_id].removed = True  # KeyError for an unknown id
+
+    def wordpress(self, env_id: str) -> FakeWordPress:
+        """The environment's plugins, themes and backups (KeyError for an unknown id)."""
+        return self._wordpress[env_id]
+
+    def apply_update(self, env_id: str, kind: str, name: str) -> tuple[str, str]:
+        """Install the available update of one plugin or theme, as done in MyKinsta or WP admin between two
+        syncs; returns (from, to). ValueError when it has no update."""
+        item = next(i for i in self._wordpress[env_id].items(kind) if i.name == name)
+        if item.update_version is None:
+            raise ValueError(f"{kind} {name} has no update available")
+        before, item.version = item.version, item.latest
+        return before, item.version
+
+    def uninstall(self, env_id: str, kind: str, name: str) -> None:
+        """Delete a plugin or theme from the environment (it vanishes from the list)."""
+        items = self._wordpress[env_id].items(kind)
+        items.remove(next(i for i in items if i.name == name))
 
     def user(self, user_id: str) -> FakeUser | None:
         return next((u for u in self.users if u.id == user_id), None)

@@ -12,7 +12,8 @@
    the rows it covers are committed, so the next run heals any gap.
 
 One module per step: `company.py` (validate, regions), `sites.py`, `users.py`, `activity.py`, `analytics.py`,
-`traffic.py` (response codes, top countries and referrers, the device split).
+`traffic.py` (response codes, top countries and referrers, the device split), `wordpress.py` (plugins, themes,
+backups).
 """
 
 from kinsta_sync.sync.activity import STEP_ACTIVITY, sync_activity
@@ -35,6 +36,7 @@ from kinsta_sync.sync.run import (
 from kinsta_sync.sync.sites import STEP_SITES, sync_sites
 from kinsta_sync.sync.traffic import STEP_TRAFFIC, sync_traffic
 from kinsta_sync.sync.users import STEP_USERS, sync_users
+from kinsta_sync.sync.wordpress import STEP_WORDPRESS, sync_wordpress
 
 __all__ = [
     "ALL_STEPS",
@@ -49,6 +51,7 @@ __all__ = [
     "STEP_TRAFFIC",
     "STEP_USERS",
     "STEP_VALIDATE",
+    "STEP_WORDPRESS",
     "Counts",
     "SyncAborted",
     "analytics_window",
@@ -64,4 +67,5 @@ __all__ = [
     "sync_traffic",
     "sync_users",
     "sync_validate",
+    "sync_wordpress",
 ]

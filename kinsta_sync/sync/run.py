@@ -1,7 +1,8 @@
 """One sync run: the lease, the `SyncRun` record, the steps in order, and how the run ends.
 
 `run_sync()` is the one entry point (the command, the django-q2 task and the admin action call it). The
-steps are in their own modules (`company`, `sites`, `users`, `activity`, `analytics`, `traffic`); the package
+steps are in their own modules (`company`, `sites`, `users`, `activity`, `analytics`, `traffic`,
+`wordpress`); the package
 docstring (`kinsta_sync/sync/__init__.py`) says what a run guarantees.
 
 The lease is short (`KINSTA_SYNC_LEASE_SECONDS`, a minute), so a killed run blocks the next one, keeps
@@ -42,15 +43,19 @@ from kinsta_sync.sync.company import STEP_REGIONS, STEP_VALIDATE, sync_regions, 
 from kinsta_sync.sync.sites import STEP_SITES, sync_sites
 from kinsta_sync.sync.traffic import STEP_TRAFFIC, sync_traffic
 from kinsta_sync.sync.users import STEP_USERS, sync_users
+from kinsta_sync.sync.wordpress import STEP_WORDPRESS, sync_wordpress
 
 logger = logging.getLogger(__name__)
 
-ALL_STEPS = (STEP_VALIDATE, STEP_REGIONS, STEP_SITES, STEP_USERS, STEP_ACTIVITY, STEP_ANALYTICS, STEP_TRAFFIC)
+ALL_STEPS = (
+    STEP_VALIDATE, STEP_REGIONS, STEP_SITES, STEP_USERS, STEP_ACTIVITY, STEP_ANALYTICS, STEP_TRAFFIC, STEP_WORDPRESS,
+)  # fmt: skip
 # The hourly schedule keeps the site list, users and activity fresh; analytics are daily buckets, so a
 # daily run is enough (it also re-reads the sites, so a new environment gets its history the same day).
-# Traffic quality is daily too: its budget is one request per kind and live environment per run.
+# Traffic quality is daily too (its budget is one request per kind and live environment per run), and so are
+# plugins, themes and backups (the wordpress step, three requests per environment).
 HOURLY_STEPS = (STEP_VALIDATE, STEP_REGIONS, STEP_SITES, STEP_USERS, STEP_ACTIVITY)
-DAILY_STEPS = (STEP_VALIDATE, STEP_SITES, STEP_ANALYTICS, STEP_TRAFFIC)
+DAILY_STEPS = (STEP_VALIDATE, STEP_SITES, STEP_ANALYTICS, STEP_TRAFFIC, STEP_WORDPRESS)
 STEP_SETS = {"all": ALL_STEPS, "hourly": HOURLY_STEPS, "daily": DAILY_STEPS}
 
 # Progress and the lease are written at most this often, not after every environment.
@@ -353,6 +358,7 @@ STEP_FUNCTIONS: dict[str, Callable[[_Context], None]] = {
     STEP_ACTIVITY: sync_activity,
     STEP_ANALYTICS: sync_analytics,
     STEP_TRAFFIC: sync_traffic,
+    STEP_WORDPRESS: sync_wordpress,
 }
 
 

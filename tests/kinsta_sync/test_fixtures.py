@@ -22,8 +22,10 @@ from kinsta_sync.models import (
     METRIC_API_PATHS,
     ActivityLogEntry,
     AnalyticsPoint,
+    Backup,
     CompanyUser,
     Environment,
+    InstalledItem,
     KinstaAccount,
     Region,
     Site,
@@ -53,6 +55,9 @@ ROUTES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str], int]] = [
     (re.compile(r"/company/[^/]+/activity-logs"), lambda m: "activity-logs.json", 200),
     (re.compile(r"/company/[^/]+/available-regions"), lambda m: "regions.json", 200),
     (re.compile(r"/company/[^/]+/api-keys"), lambda m: "api-keys.json", 200),
+    # wp-themes has no file: the replay answers 404 there, as Kinsta did before January 2026, and the client
+    # falls back to the deprecated paths (REFERENCE §5.1).
+    (re.compile(r"/sites/environments/[^/]+/(wp-plugins|plugins|themes|backups)"), lambda m: f"{m[1]}.json", 200),
 ]
 
 
@@ -223,6 +228,19 @@ def test_a_sync_of_the_recorded_shapes_stores_every_site_label_and_analytics_poi
     }
     assert stored == expected
     assert len(stored) == len(all_raw_envs()) * 4 * 3
+    # Plugins and themes: the first environment read wp-plugins, then wp-themes answered 404 and every later
+    # call went to the deprecated paths (no vulnerability flags there: unknown, never False).
+    (first,) = InstalledItem.objects.filter(name="woocommerce").values_list("environment__kinsta_id", flat=True)
+    in_first = InstalledItem.objects.filter(environment__kinsta_id=first)
+    assert set(in_first.values_list("name", "is_version_vulnerable")) == {
+        ("akismet", False), ("woocommerce", True), ("twentytwentyfour", None)
+    }  # fmt: skip
+    in_others = InstalledItem.objects.exclude(environment__kinsta_id=first)
+    assert set(in_others.values_list("name", "version", "is_version_vulnerable")) == {
+        ("akismet", "1.0.0", None), ("twentytwentyfour", "1.2", None)
+    }  # fmt: skip
+    assert Backup.objects.count() == 2 * len(all_raw_envs())
+    assert set(Backup.objects.values_list("type", flat=True)) == {"manual", "scheduled"}
     assert sorted(CompanyUser.objects.values_list("kinsta_id", flat=True)) == sorted(
         item["user"]["id"] for item in fixture("users.json")["company"]["users"]
     )

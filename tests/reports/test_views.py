@@ -414,8 +414,9 @@ def test_overview_queries_do_not_grow_with_sites(client, staff_user, sites, djan
     _agency_with(sites)
     as_(client, staff_user)
     # session, user, version, clients, sums, visits per day, disk, unmapped count, accounts, runs, branding,
-    # and the traffic app's "5xx share" column (dashboard.traffic)
-    with django_assert_num_queries(12):
+    # the traffic app's "5xx share" column (dashboard.traffic) and the "Needs attention" column's two
+    # (dashboard.maintenance: plugin counts, stale backups)
+    with django_assert_num_queries(14):
         cold = client.get("/")
     # session, user, version, clients (names and site counts stay live), accounts, runs (sync health is live), branding
     # (the "5xx share" column is part of the cached table)
@@ -431,12 +432,13 @@ def test_report_queries_do_not_grow_with_sites(client, staff_user, sites, django
     as_(client, staff_user)
     # session, user, client, version, then the report's 6, branding, the staff user's permissions (user
     # and group permissions: which actions the page offers), and the sections (outside the cache): "work
-    # done" (dashboard.actions) 1, the traffic section's 2
-    with django_assert_num_queries(16):
+    # done" (dashboard.actions) 1, the traffic section's 2, the maintenance section's environments and the
+    # agency's note 2 (dashboard.maintenance stops there while nothing of it is synced)
+    with django_assert_num_queries(18):
         cold = client.get(f"/clients/{scale.slug}/")
-    # session, user, client, version, branding, the permissions, work done 1, traffic 2 (sections are
-    # never cached)
-    with django_assert_num_queries(10):
+    # session, user, client, version, branding, the permissions, work done 1, traffic 2, maintenance 2
+    # (sections are never cached)
+    with django_assert_num_queries(12):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -450,12 +452,13 @@ def test_report_queries_for_a_client_user(client, sites, django_assert_num_queri
     user = make_user("scaler", password=CLIENT_PASSWORD)
     make_member(user, scale)
     as_(client, user)
-    # session, user, client, membership, version, then the report's 6, branding, work done 1, traffic 2
-    with django_assert_num_queries(15):
+    # session, user, client, membership, version, then the report's 6, branding, work done 1, traffic 2,
+    # maintenance 2
+    with django_assert_num_queries(17):
         cold = client.get(f"/clients/{scale.slug}/")
     # session, user, client, membership (the access check runs before any cache read), version, branding,
-    # work done 1, traffic 2
-    with django_assert_num_queries(9):
+    # work done 1, traffic 2, maintenance 2
+    with django_assert_num_queries(11):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -468,11 +471,12 @@ def test_site_page_queries_do_not_grow_with_sites(client, staff_user, sites, dja
     as_(client, staff_user)
     # session, user, client, version, environments, labels, points, comparison sums and days, branding, the
     # staff panel of site actions (dashboard.actions): the site's runs, its schedules and the user's
-    # permissions (2), and the traffic section's 2
-    with django_assert_num_queries(16):
+    # permissions (2), the traffic section's 2 and the maintenance section's environments
+    with django_assert_num_queries(17):
         cold = client.get(f"/clients/{scale.slug}/sites/{first}/")
-    # session, user, client, version, branding, the actions panel (runs, schedules, permissions 2), traffic 2
-    with django_assert_num_queries(11):
+    # session, user, client, version, branding, the actions panel (runs, schedules, permissions 2), traffic 2,
+    # maintenance 1
+    with django_assert_num_queries(12):
         warm = client.get(f"/clients/{scale.slug}/sites/{first}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)

@@ -95,6 +95,10 @@ STEP_LABELS = {
     "activity": pgettext_lazy("sync step", "activity"),
     "analytics": pgettext_lazy("sync step", "analytics"),
     "traffic": pgettext_lazy("sync step", "traffic"),
+    "wordpress": pgettext_lazy("sync step", "plugins, themes and backups"),
+    "installed_items": pgettext_lazy("sync step", "plugins and themes"),
+    "backups": pgettext_lazy("sync step", "backups"),
+    "update_events": pgettext_lazy("sync step", "updates seen"),
 }
 COUNT_LABELS = {
     "created": pgettext_lazy("sync count", "created"),

@@ -1,5 +1,5 @@
 """The fake's routes, one module per resource: ``company``, ``sites``, ``analytics`` (and usage), ``traffic``,
-``logs``, ``operations`` (the writes and the operations they start).
+``logs``, ``wordpress`` (plugins, themes, backups), ``operations`` (the writes and the operations they start).
 
 Every handler takes the ``FakeKinsta`` and the ``Request`` and returns a ``Response`` (or raises ``ApiError``)."""
 
@@ -12,6 +12,7 @@ from .logs import environment_logs
 from .operations import clear_cache, clear_cdn_cache, clear_edge_cache, get_operation, manual_backup, restart_php
 from .sites import get_site, list_sites, site_environments
 from .traffic import TRAFFIC_HANDLERS
+from .wordpress import _installed_handler, environment_backups
 
 ANALYTICS_PATH = "/sites/environments/{env_id}/analytics/"
 USAGE_PATH = "/sites/{site_id}/usage/"
@@ -39,4 +40,10 @@ ROUTES: list[Route] = [
     Route("POST", "/sites/edge-caching/clear", clear_edge_cache),
     Route("POST", "/sites/environments/{env_id}/manual-backups", manual_backup),
     Route("GET", "/operations/{operation_id}", get_operation),
+    *(
+        Route("GET", f"/sites/environments/{{env_id}}/{prefix}{kind}s", _installed_handler(kind, legacy=not prefix))
+        for kind in ("plugin", "theme")
+        for prefix in ("wp-", "")
+    ),
+    Route("GET", "/sites/environments/{env_id}/backups", environment_backups),
 ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kinsta_sync', '0004_sync_permission'),
+        ('kinsta_sync', '0005_maintenance'),
     ]
 
     operations = [

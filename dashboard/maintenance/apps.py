@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class MaintenanceConfig(AppConfig):
+    """Plugins, themes, updates, vulnerabilities and backups on the report (a section and an overview column)."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "dashboard.maintenance"
+    label = "maintenance"
+    verbose_name = "Maintenance"
+
+    def ready(self) -> None:
+        from dashboard.maintenance.sections import register_all
+
+        register_all()
