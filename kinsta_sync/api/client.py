@@ -279,6 +279,7 @@ class KinstaClient:
         path = "/sites/environments/{env_id}/analytics/visits-dispersion"
         doc = self._get(path, params=self._range_params(start, end), env_id=env_id)
         return [s for s in parse_dispersion(doc, endpoint=f"GET {path}") if start <= s.day <= end]
+
     # --- WordPress in an environment (REFERENCE §5.1, §5.2) -----------------------------------------
 
     def installed(self, env_id: str, kind: str, *, legacy: bool = False) -> tuple[Parsed[InstalledItem], bool]:
