@@ -170,3 +170,21 @@ def test_two_scheduler_threads_racing_for_a_slot_make_one_run(berlin, live_site,
     assert errors == []
     assert sorted(len(r) for r in results) == [0, 1]
     assert ActionRun.objects.count() == 1
+
+
+def test_a_run_kinsta_could_not_be_reached_for_is_retried_within_the_night(berlin, live_site, settings, task_queue):
+    import socket
+
+    nightly(live_site, time(3, 0))
+    with socket.socket() as probe:  # a loopback port nobody listens on: Kinsta "down"
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    reachable, settings.KINSTA_API_URL = settings.KINSTA_API_URL, closed
+    [pk] = run_due_schedules(now=utc(2026, 12, 2, 2, 0))
+    assert follow_run(pk) == ActionRun.State.REFUSED
+    assert "could not be reached; nothing was sent" in ActionRun.objects.get(pk=pk).message
+
+    settings.KINSTA_API_URL = reachable
+    assert run_due_schedules(now=utc(2026, 12, 2, 2, 5)) == [pk]
+    assert follow_run(pk) == ActionRun.State.DONE
+    assert ActionRun.objects.count() == 1
