@@ -8,7 +8,7 @@ down, or a run that could not start, is made up for within the night, never late
 
 Creating a run is an INSERT under the unique constraint (schedule, site, slot): of two schedulers racing for
 the same slot, one inserts and the other gets an IntegrityError and moves on. A scheduled run that was
-refused before anything reached Kinsta (revoked key, inactive account) is queued again on the next tick
+refused before anything reached Kinsta (revoked key, Kinsta unreachable) is queued again on the next tick
 while its slot is still within ``CATCH_UP``, up to ``MAX_TRIES`` claims: retried, never duplicated.
 """
 

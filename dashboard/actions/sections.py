@@ -2,6 +2,8 @@
 
 - "actions-panel" on the site page, for staff only: the action buttons (with the permission), the schedules
   that act on the site and the site's latest runs;
+- "actions-bulk" at the end of the client report for staff with the permission: each action on every site
+  of the client;
 - "work-done" at the end of the client report, the share page, the PDF and the e-mail: the actions that
   ended done in the period ("Cache cleared on 3 Nov, 03:00").
 """
@@ -31,6 +33,14 @@ def build_panel(request: sections.SectionRequest) -> dict[str, Any] | None:
     }
 
 
+def build_bulk(request: sections.SectionRequest) -> dict[str, Any] | None:
+    """The client report's bulk actions, for staff with the permission only (never a share link, the PDF or
+    the e-mail: those surfaces have no template, and the share page's audience is not staff)."""
+    if request.audience != AUDIENCE_STAFF or request.user is None or not request.user.has_perm(PERM_RUN_ACTION):
+        return None
+    return {"client": request.client, "actions": Action.choices}
+
+
 def build_work_done(request: sections.SectionRequest) -> dict[str, Any] | None:
     items = selectors.work_done(request.client, request.period)
     if not items:
@@ -46,6 +56,15 @@ def register_sections() -> None:
             templates={sections.SURFACE_SITE: "actions/_site_panel.html"},
             slot=sections.SLOT_END,
             order=50,
+        )
+    )
+    sections.register(
+        sections.Section(
+            name="actions-bulk",
+            build=build_bulk,
+            templates={sections.SURFACE_PAGE: "actions/_bulk_panel.html"},
+            slot=sections.SLOT_END,
+            order=60,
         )
     )
     sections.register(

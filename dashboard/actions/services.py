@@ -233,6 +233,10 @@ def _send(action_run: ActionRun, token: str, client: Any) -> bool:
         )
         return False
     except KinstaError as exc:
+        if exc.reached is False:
+            # Nothing reached Kinsta (no connection, or still rate limited): safe to try again later.
+            _finish(pk, token, ActionRun.State.REFUSED, f"Kinsta could not be reached; nothing was sent: {exc}")
+            return False
         # Not repeated: a write that may have reached Kinsta is never sent twice (transport.py).
         _finish(pk, token, ActionRun.State.FAILED, f"Kinsta did not start the action: {exc}")
         return False

@@ -153,3 +153,59 @@ def slack_command(request: HttpRequest) -> HttpResponse:
     label = action_run.get_action_display()
     where = f"{site.display_name or site.name} ({environment.name})"
     return JsonResponse(slack.reply(f"Started: {label} on {where} (run {action_run.pk}). The end is reported here."))
+
+
+# --- Bulk: one action on every site of a client ----------------------------------------------------------
+
+ENVIRONMENT_NAMES = (("live", _("Live")), ("staging", _("Staging")))
+
+
+class BulkForm(forms.Form):
+    environment = forms.ChoiceField(label=_("Environment"), choices=ENVIRONMENT_NAMES)
+
+
+@require_http_methods(["GET", "POST"])
+def bulk_confirm(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    client = get_client_for_user(request.user, slug)
+    require_permission(request.user, PERM_RUN_ACTION)
+    if action not in Action.values:
+        raise Http404("No such action.")
+    sites = list(Site.objects.present().filter(assignment__client=client).order_by("display_name", "pk"))
+    form = BulkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["environment"]
+        started = 0
+        from django_q.tasks import async_task
+
+        for site in sites:
+            try:
+                environment = services.find_environment(site, name)
+                action_run = services.request_action(
+                    site=site,
+                    environment=environment,
+                    action=action,
+                    source=ActionRun.Source.WEB,
+                    requested_by=request.user,
+                )
+            except services.Refused:
+                continue  # a site without that environment is left out
+            async_task("dashboard.actions.tasks.follow_run", action_run.pk, task_name=f"action-run-{action_run.pk}")
+            started += 1
+        if started:
+            return redirect("actions-client-runs", slug=client.slug)
+        form.add_error(None, _("None of the client's sites has that environment."))
+    context = {"client": client, "sites": sites, "action": action, "label": Action(action).label, "form": form}
+    return render(request, "actions/bulk_confirm.html", context, status=400 if form.errors else 200)
+
+
+def client_runs(request: HttpRequest, slug: str) -> HttpResponse:
+    """The latest runs on the client's sites (staff only), reloading while any is still open."""
+    client = get_client_for_user(request.user, slug)
+    require_staff(request.user)
+    runs = list(
+        ActionRun.objects.filter(site__assignment__client=client)
+        .select_related("site", "environment", "requested_by")
+        .order_by("-created_at", "-id")[:50]
+    )
+    refresh = REFRESH_SECONDS if any(not run.is_finished for run in runs) else None
+    return render(request, "actions/client_runs.html", {"client": client, "runs": runs, "refresh": refresh})

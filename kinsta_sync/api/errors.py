@@ -10,13 +10,26 @@ __all__ = ["KinstaAuthError", "KinstaError", "KinstaNotFound", "KinstaRateLimite
 
 
 class KinstaError(Exception):
-    """Any failure talking to Kinsta. ``permanent`` means retrying the same call will not help."""
+    """Any failure talking to Kinsta. ``permanent`` means retrying the same call will not help.
 
-    def __init__(self, message: str, *, endpoint: str = "", status: int | None = None, permanent: bool = False) -> None:
+    ``reached``: False when the last attempt certainly never reached Kinsta (it could not connect, or was
+    refused with 429, which Kinsta does not execute), so a write may safely be sent again; None when unknown.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str = "",
+        status: int | None = None,
+        permanent: bool = False,
+        reached: bool | None = None,
+    ) -> None:
         super().__init__(message)
         self.endpoint = endpoint
         self.status = status
         self.permanent = permanent
+        self.reached = reached
 
 
 class KinstaAuthError(KinstaError):

@@ -227,6 +227,7 @@ class KinstaTransport:
                             endpoint=endpoint,
                             status=status,
                             permanent=False,
+                            reached=False,
                         )
                     logger.warning("%s: throttled (HTTP %s), waiting %.2fs", endpoint, status, wait)
                     continue
@@ -271,6 +272,7 @@ class KinstaTransport:
                     endpoint=endpoint,
                     status=status,
                     permanent=False,
+                    reached=None if sent else False,
                 )
             delay = self._backoff(transient_failures)
             transient_failures += 1

@@ -137,3 +137,54 @@ def test_the_site_page_shows_the_schedules(client, staff_user, berlin, live_site
     client.force_login(staff_user)
     html = client.get(f"/clients/berlin/sites/{live_site.pk}/").content.decode()
     assert "Clear the site cache at 03:00 (live) · Mon, Fri" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_scheduler_threads_racing_for_a_slot_make_one_run(berlin, live_site, settings):
+    """Two workers at the same moment, each in its own connection: the constraint lets one INSERT win."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them anyway)")
+    nightly(live_site, time(3, 0))
+    barrier = threading.Barrier(2)
+    results: list[list[int]] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            results.append(run_due_schedules(now=utc(2026, 12, 2, 2, 1)))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(len(r) for r in results) == [0, 1]
+    assert ActionRun.objects.count() == 1
+
+
+def test_a_run_kinsta_could_not_be_reached_for_is_retried_within_the_night(berlin, live_site, settings, task_queue):
+    import socket
+
+    nightly(live_site, time(3, 0))
+    with socket.socket() as probe:  # a loopback port nobody listens on: Kinsta "down"
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    reachable, settings.KINSTA_API_URL = settings.KINSTA_API_URL, closed
+    [pk] = run_due_schedules(now=utc(2026, 12, 2, 2, 0))
+    assert follow_run(pk) == ActionRun.State.REFUSED
+    assert "could not be reached; nothing was sent" in ActionRun.objects.get(pk=pk).message
+
+    settings.KINSTA_API_URL = reachable
+    assert run_due_schedules(now=utc(2026, 12, 2, 2, 5)) == [pk]
+    assert follow_run(pk) == ActionRun.State.DONE
+    assert ActionRun.objects.count() == 1

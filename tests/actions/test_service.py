@@ -233,3 +233,47 @@ def test_migrate_puts_the_resume_and_schedule_tasks_in_place(db) -> None:
     assert ensure_schedules() == []
     resume = Schedule.objects.get(name="actions-resume-abandoned")
     assert (resume.func, resume.minutes) == ("dashboard.actions.tasks.resume_abandoned_runs", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_resuming_one_run_poll_it_once(live_site, fake_app, quick_actions):
+    """Two resume workers at once, each with its own connection: one claims the lease, the other leaves it."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises them anyway)")
+    environment = live_site.environments.get(name="live")
+    with client_for_account(live_site.account) as client:
+        started = start_action(client, "clear-cache", environment_id=environment.kinsta_id)
+    run = ActionRun.objects.create(
+        site=live_site,
+        environment=environment,
+        action="clear-cache",
+        source=ActionRun.Source.WEB,
+        state=ActionRun.State.RUNNING,
+        operation_id=started.operation_id,
+        started_at=timezone.now(),
+        lease_until=timezone.now() - timedelta(minutes=1),
+        attempts=1,
+    )
+    barrier = threading.Barrier(2)
+    resumed: list[list[int]] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            resumed.append(services.resume_abandoned_runs())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run.refresh_from_db()
+    assert run.state == ActionRun.State.DONE
+    assert run.attempts == 2, "exactly one of the two workers claimed it"
+    assert resumed and all(r == [run.pk] for r in resumed)

@@ -188,3 +188,52 @@ def test_work_done_reaches_the_pdf_and_the_email_from_what_a_send_stores(client_
     assert "- Cache cleared on 3 Nov, 03:00 · Acme Shop" in render_to_string(text.template, {"section": text.data})
     [mail] = sections.from_snapshots(stored, sections.SURFACE_EMAIL)["end"]
     assert "Cache cleared on 3 Nov, 03:00" in render_to_string(mail.template, {"section": mail.data})
+
+
+def test_bulk_runs_an_action_on_every_site_of_the_client(client, runner, client_a, acme_live, task_queue):
+    client.force_login(runner)
+    report = client.get("/clients/acme/").content.decode()
+    assert "Site actions on every site" in report and "/clients/acme/actions/clear-cache/" in report
+
+    page = client.get("/clients/acme/actions/clear-cache/").content.decode()
+    acme_sites = list(Site.objects.filter(assignment__client=client_a))
+    assert all(site.display_name in page for site in acme_sites)
+
+    response = client.post("/clients/acme/actions/clear-cache/", {"environment": "live"})
+    assert response.status_code == 302 and response["Location"] == "/clients/acme/actions/"
+    runs = ActionRun.objects.all()
+    assert sorted(runs.values_list("site_id", flat=True)) == sorted(site.pk for site in acme_sites)
+    assert len(task_queue()) == len(acme_sites)
+
+    listing = client.get("/clients/acme/actions/").content.decode()
+    assert 'http-equiv="refresh"' in listing and listing.count('data-state="queued"') == len(acme_sites)
+    # Only the site synced from the fake can be cleared there; the others end refused (unknown to Kinsta).
+    assert follow_run(runs.get(site=acme_live).pk) == ActionRun.State.DONE
+
+
+def test_bulk_staging_leaves_out_sites_without_staging(client, runner, client_a, task_queue):
+    client.force_login(runner)
+    client.post("/clients/acme/actions/restart-php/", {"environment": "staging"})
+    assert list(ActionRun.objects.values_list("site__name", flat=True)) == ["acme-shop"]
+
+
+def test_bulk_is_for_staff_with_the_permission_only(client, staff_user, client_a_user, client_b_user, client_a):
+    from dashboard.delivery.sharing import create_share_link, share_path
+
+    client.force_login(staff_user)
+    assert "Site actions on every site" not in client.get("/clients/acme/").content.decode()
+    assert client.get("/clients/acme/actions/clear-cache/").status_code == 403
+    assert client.post("/clients/acme/actions/clear-cache/", {"environment": "live"}).status_code == 403
+    assert client.get("/clients/acme/actions/").status_code == 200
+
+    for user in (client_a_user, client_b_user):
+        client.force_login(user)
+        assert client.get("/clients/acme/actions/clear-cache/").status_code == 404
+        assert client.post("/clients/acme/actions/clear-cache/", {"environment": "live"}).status_code == 404
+        assert client.get("/clients/acme/actions/").status_code == 404
+    assert "Site actions on every site" not in client.get("/clients/globex/").content.decode()
+
+    client.logout()
+    link = create_share_link(client=client_a, query={"period": "30d"}, days=7, created_by=staff_user)
+    assert "Site actions on every site" not in client.get(share_path(link)).content.decode()
+    assert ActionRun.objects.count() == 0

@@ -74,3 +74,34 @@ def test_staff_clear_a_cache_from_the_site_page(page, live_server, account, fake
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(screenshot_dir / f"actions-{name}-390.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), name
+
+
+def test_staff_clear_every_sites_cache_from_the_report(page, live_server, account, fake_app, settings, screenshot_dir):
+    fake_app.operation_unknown_seconds = 0.2
+    fake_app.operation_running_seconds = 0.2
+    settings.ACTIONS_POLL_INTERVAL = 0.05
+    run_sync(account=account, steps=(STEP_VALIDATE, STEP_SITES))
+    acme = make_client("Acme Corp", slug="acme")
+    sites = list(Site.objects.order_by("display_name")[:2])
+    assign(sites, acme)
+    get_user_model().objects.create_user("staff", password=STAFF_PASSWORD, is_staff=True, is_superuser=True)
+
+    login_in_browser(page, live_server, "staff", STAFF_PASSWORD)
+    page.goto(f"{live_server.url}/clients/acme/")
+    page.wait_for_load_state("networkidle")
+    bulk = page.locator("section", has=page.locator("#bulk-actions-heading"))
+    bulk.screenshot(path=str(screenshot_dir / "actions-bulk-panel.png"))
+    bulk.get_by_role("link", name="Clear the site cache").click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(screenshot_dir / "actions-bulk-confirm.png"), full_page=True)
+    page.get_by_role("button", name="Yes: Clear the site cache").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/clients/acme/actions/")
+    assert page.locator('[data-state="queued"]').count() == 2
+
+    for run in ActionRun.objects.all():
+        assert follow_run(run.pk) == ActionRun.State.DONE
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-state="done"]')).to_have_count(2, timeout=10_000)
+    page.screenshot(path=str(screenshot_dir / "actions-client-runs.png"), full_page=True)

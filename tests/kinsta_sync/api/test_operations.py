@@ -152,3 +152,23 @@ def test_every_action_has_a_route_on_the_fake() -> None:
 
     templates = {(route.method, route.template) for route in ROUTES}
     assert {(call.method, call.path) for call in ACTIONS.values()} <= templates
+
+
+def test_a_write_that_never_left_says_so_and_one_that_may_have_does_not(fake, clock, real_server, agency) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    with make_client(fake, clock, base_url=closed, max_retries=1) as down, pytest.raises(KinstaError) as never:
+        start_action(down, "clear-cache", environment_id=_live(agency))
+    assert never.value.reached is False
+
+    fake.faults.add("503", path="/sites/tools/clear-cache")
+    with (
+        make_client(fake, clock, base_url=real_server.url, max_retries=3) as kinsta,
+        pytest.raises(KinstaError) as maybe,
+    ):
+        start_action(kinsta, "clear-cache", environment_id=_live(agency))
+    # A 5xx answer to a write is not repeated: Kinsta may have started the operation.
+    assert maybe.value.status == 503 and maybe.value.reached is None and kinsta.stats.requests == 1
