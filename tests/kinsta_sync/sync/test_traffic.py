@@ -136,3 +136,27 @@ def test_a_second_sync_changes_nothing(account):
     run = run_sync(account=account)
     assert sorted(TrafficPoint.objects.values_list("environment_id", "day", "kind", "key", "value")) == before
     assert run.counts["traffic"]["created"] == run.counts["traffic"]["updated"] == 0
+
+
+def test_a_referrer_longer_than_the_key_is_stored_cut_with_a_warning(account, agency):
+    from dataclasses import replace
+
+    from kinsta_sync.models import TRAFFIC_KEY_CHARS
+
+    env = agency.active_sites()[0].live
+    long_referrer = "https://evil.example/" + "A" * 4000 + "<script>alert(1)</script>"
+    agency.traffic_day(env.id, today_utc())  # builds the environment's profile
+    profile = agency._traffic_profiles[env.id]
+    agency._traffic_profiles[env.id] = replace(profile, referrers=((long_referrer, 100.0),))
+
+    run = run_sync(account=account)
+
+    assert run.status == SyncRun.Status.SUCCESS
+    warnings = [e for e in run.errors if e.get("level") == "warning" and e["step"] == "traffic"]
+    assert warnings and warnings[0]["item"] == env.id and "traffic.referrer" in warnings[0]["field"]
+    keys = list(
+        TrafficPoint.objects.filter(environment__kinsta_id=env.id, kind=TrafficKind.REFERRER).values_list(
+            "key", flat=True
+        )
+    )
+    assert keys == [long_referrer[:TRAFFIC_KEY_CHARS]]
