@@ -87,8 +87,8 @@ class DeviceShare(ApiModel):
 
 class _Point(ApiModel):
     key: BucketDate = Field(validation_alias=AliasChoices("key", "date"))
-    # null: no data that bucket (a gap), never zero.
-    value: NumericInt | None = None
+    # null: no data that bucket (a gap), never zero; a missing value is an error, not a gap.
+    value: NumericInt | None
 
 
 class _CodeSeries(ApiModel):
@@ -105,7 +105,7 @@ class _TopRow(ApiModel):
 
 class _SharePoint(ApiModel):
     day: BucketDate = Field(validation_alias=AliasChoices("date", "key"))
-    percent: BasisPoints | None = Field(default=None, validation_alias=AliasChoices("percent", "value"))
+    percent: BasisPoints | None = Field(validation_alias=AliasChoices("percent", "value"))
 
 
 class _DeviceSeries(ApiModel):

@@ -208,3 +208,22 @@ def test_the_summary_csv_carries_the_traffic_columns_formula_safe_and_per_client
     rows = list(csv.reader(io.StringIO(body)))
     live = next(dict(zip(rows[0], r, strict=True)) for r in rows[1:] if r[0] == "Acme Shop" and r[3] == "yes")
     assert live["top_referrer"] == "'" + FORMULAS[0]  # a spreadsheet shows it, never runs it
+
+
+@pytest.mark.needs("pango")
+def test_a_german_clients_email_names_countries_and_devices_in_german(client_b, settings, tmp_path):
+    from dashboard.delivery.sends import deliver, ensure_send
+
+    settings.CHROMIUM_PATH = "/nonexistent/chromium"
+    settings.REPORTS_ROOT = tmp_path
+    globex = Site.objects.get(name="globex-main").environments.get(is_live=True)
+    add_traffic(globex, TrafficKind.COUNTRY, {d: {"Germany": 8, "Austria": 2} for d in last_days(7)})
+    add_traffic(globex, TrafficKind.DEVICE, {d: {"mobile": 7000, "desktop": 3000} for d in last_days(7)})
+    period = Period(last_days(7)[-1], last_days(1)[0])
+    send, _ = ensure_send(client=client_b, period=period, compare="none", recipients=["chef@globex.example"])
+    deliver(send.pk)
+    body = mail.outbox[-1].body
+    assert "Zielgruppe und Fehler" in body
+    assert "Deutschland 80,0\u00a0%" in body and "Österreich 20,0\u00a0%" in body
+    assert "Mobil 70,0\u00a0%" in body
+    assert "5xx-Antworten: Keine Daten" in body

@@ -17,6 +17,14 @@ def country_name(sent: str) -> str:
 
 
 @register.filter
+def device_name(sent: str) -> str:
+    """Kinsta's device classes in the active language; any other name as sent (cut to 40 characters)."""
+    names = {"desktop": gettext("Desktop"), "mobile": gettext("Mobile"), "tablet": gettext("Tablet")}
+    text = str(sent)
+    return names.get(text.strip().casefold(), text if len(text) <= 40 else text[:39] + "\u2026")
+
+
+@register.filter
 def percent(share: float | None, decimals: int = 1) -> str:
     """0.0042 -> "0.4 %" in the active language's format; None (no data) -> "No data", never "0 %"."""
     if share is None:

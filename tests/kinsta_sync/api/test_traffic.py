@@ -82,6 +82,7 @@ def test_the_dispersion_is_read_in_hundredths_of_a_percent_with_unknown_devices_
             envelope("dispersion", [{"name": "desktop", "dataset": [{"date": "2025-08-19", "percent": "140"}]}]),
         ),
         (parse_response_codes, {"analytics": {}}),
+        (parse_response_codes, envelope("responseCode", [{"response_code": "200", "data": [{"key": "2025-08-19"}]}])),
     ],
 )
 def test_a_value_that_is_no_number_is_refused_not_read_as_zero(parse, doc) -> None:  # type: ignore[no-untyped-def]

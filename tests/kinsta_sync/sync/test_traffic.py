@@ -136,3 +136,64 @@ def test_a_second_sync_changes_nothing(account):
     run = run_sync(account=account)
     assert sorted(TrafficPoint.objects.values_list("environment_id", "day", "kind", "key", "value")) == before
     assert run.counts["traffic"]["created"] == run.counts["traffic"]["updated"] == 0
+
+
+def test_a_referrer_longer_than_the_key_is_stored_cut_with_a_warning(account, agency):
+    from dataclasses import replace
+
+    from kinsta_sync.models import TRAFFIC_KEY_CHARS
+
+    env = agency.active_sites()[0].live
+    long_referrer = "https://evil.example/" + "A" * 4000 + "<script>alert(1)</script>"
+    agency.traffic_day(env.id, today_utc())  # builds the environment's profile
+    profile = agency._traffic_profiles[env.id]
+    agency._traffic_profiles[env.id] = replace(profile, referrers=((long_referrer, 100.0),))
+
+    run = run_sync(account=account)
+
+    assert run.status == SyncRun.Status.SUCCESS
+    warnings = [e for e in run.errors if e.get("level") == "warning" and e["step"] == "traffic"]
+    assert warnings and warnings[0]["item"] == env.id and "traffic.referrer" in warnings[0]["field"]
+    keys = list(
+        TrafficPoint.objects.filter(environment__kinsta_id=env.id, kind=TrafficKind.REFERRER).values_list(
+            "key", flat=True
+        )
+    )
+    assert keys == [long_referrer[:TRAFFIC_KEY_CHARS]]
+
+
+@pytest.mark.parametrize(
+    ("kind", "path"),
+    [
+        ("malformed_json", "/analytics/top-referrers"),
+        ("missing_field", "/analytics/response-codes"),
+        ("502", "/analytics/visits-dispersion"),
+        ("unknown_fields", "/analytics/top-countries"),
+    ],
+)
+def test_a_fault_on_a_traffic_endpoint_is_recorded_and_the_next_run_heals(account, agency, fake_app, kind, path):
+    fake_app.faults.add(kind, path=path, times=-1)
+    run = run_sync(account=account)
+    ignored = kind == "unknown_fields"  # Kinsta adds fields without notice: they are ignored
+    assert run.status == (SyncRun.Status.SUCCESS if ignored else SyncRun.Status.PARTIAL), run.errors
+    assert ignored or {e["step"] for e in run.errors} == {"traffic"}
+
+    fake_app.faults.clear()
+    assert run_sync(account=account, steps=DAILY_STEPS).status == SyncRun.Status.SUCCESS
+    today = today_utc()
+    expected = {
+        (site.live.id, day, code, count)
+        for site in agency.active_sites()
+        for offset in range(MAX_TRAFFIC_DAYS)
+        if (traffic := agency.traffic_day(site.live.id, day := today - timedelta(days=offset)))
+        for code, count in traffic.codes.items()
+    }
+    assert stored(TrafficKind.RESPONSE_CODE) == expected
+    yesterday = today - timedelta(days=1)
+    referrers = {
+        (site.live.id, yesterday, name, count)
+        for site in agency.active_sites()
+        if (traffic := agency.traffic_day(site.live.id, yesterday))
+        for name, count in traffic.referrers
+    }
+    assert stored(TrafficKind.REFERRER) == referrers
