@@ -88,6 +88,9 @@ def test_every_page_renders_the_hostile_agency_inert(client, admin_user, hostile
         "/sync/",
         "/admin/kinsta_sync/site/",
         "/admin/kinsta_sync/activitylogentry/",
+        "/admin/kinsta_sync/installeditem/",
+        "/admin/kinsta_sync/updateevent/",
+        "/admin/kinsta_sync/backup/",
     ]
     urls += [f"/clients/{hostile_client.slug}/sites/{pk}/" for pk in Site.objects.values_list("pk", flat=True)]
     for period in ("7d", "90d", "12m"):
