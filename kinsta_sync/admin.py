@@ -15,12 +15,15 @@ from django_q.tasks import async_task
 from kinsta_sync.models import (
     ActivityLogEntry,
     AnalyticsPoint,
+    Backup,
     CompanyUser,
     Environment,
+    InstalledItem,
     KinstaAccount,
     Region,
     Site,
     SyncRun,
+    UpdateEvent,
 )
 
 
@@ -186,6 +189,33 @@ class ActivityLogEntryAdmin(ReadOnlyAdmin):
     @admin.display(description=gettext_lazy("Description"))
     def short_description(self, obj: ActivityLogEntry) -> str:
         return obj.description[:120]
+
+
+@admin.register(InstalledItem)
+class InstalledItemAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "environment", "version", "update_version", "is_version_vulnerable", "removed_at"]
+    list_filter = ["kind", "is_version_vulnerable"]
+    search_fields = ["name", "title", "environment__site__display_name"]
+    list_select_related = ["environment__site"]
+    show_full_result_count = False
+
+
+@admin.register(UpdateEvent)
+class UpdateEventAdmin(ReadOnlyAdmin):
+    list_display = ["seen_at", "name", "from_version", "to_version", "environment"]
+    search_fields = ["name", "title", "environment__site__display_name"]
+    list_select_related = ["environment__site"]
+    date_hierarchy = "seen_at"
+
+
+@admin.register(Backup)
+class BackupAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "environment", "type", "note"]
+    list_filter = ["type"]
+    search_fields = ["environment__site__display_name", "note"]
+    list_select_related = ["environment__site"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(Region)

@@ -68,6 +68,12 @@ def hostile_client(kinsta_settings, settings):
 
 def assert_inert_html(html: str, where: str) -> None:
     for needle in DANGEROUS:
+        if needle == "</textarea>":
+            # Our own forms have text areas (the agency's note): each closes once; a hostile string that broke
+            # out of one would close it a second time.
+            opened = len(re.findall(r"<textarea\b", html))
+            assert html.count(needle) == opened, f"{where}: unescaped {needle!r}"
+            continue
         assert needle not in html, f"{where}: unescaped {needle!r}"
     # Our own scripts carry a src or a JSON type; no other script element may exist.
     for tag in re.findall(r"<script\b[^>]*>", html):
@@ -82,6 +88,9 @@ def test_every_page_renders_the_hostile_agency_inert(client, admin_user, hostile
         "/sync/",
         "/admin/kinsta_sync/site/",
         "/admin/kinsta_sync/activitylogentry/",
+        "/admin/kinsta_sync/installeditem/",
+        "/admin/kinsta_sync/updateevent/",
+        "/admin/kinsta_sync/backup/",
     ]
     urls += [f"/clients/{hostile_client.slug}/sites/{pk}/" for pk in Site.objects.values_list("pk", flat=True)]
     for period in ("7d", "90d", "12m"):
@@ -97,7 +106,11 @@ def test_every_page_renders_the_hostile_agency_inert(client, admin_user, hostile
 
 def test_no_csv_cell_starts_a_formula(client, staff_user, hostile_client):
     client.force_login(staff_user)
-    for url in (f"/clients/{hostile_client.slug}/report.csv", f"/clients/{hostile_client.slug}/report-summary.csv"):
+    for url in (
+        f"/clients/{hostile_client.slug}/report.csv",
+        f"/clients/{hostile_client.slug}/report-summary.csv",
+        f"/clients/{hostile_client.slug}/maintenance.csv",  # a plugin named like a formula (the fake's hostile one)
+    ):
         response = client.get(url + "?period=30d")
         assert response.status_code == 200
         body = b"".join(response.streaming_content).decode("utf-8-sig")

@@ -266,6 +266,16 @@ class FakeKinsta:
                 return error_response(404, MSG_404)
             self.agency.remove_site(site_id)
             return Response(200, {"removed": site_id})
+        if action.startswith("apply-update/") and method == "POST":
+            # /__fake__/apply-update/<env id>/<plugin|theme>/<slug>: install its available update.
+            parts = action[len("apply-update/") :].split("/", 2)
+            if len(parts) != 3 or self.agency.environment(parts[0]) is None or parts[1] not in ("plugin", "theme"):
+                return error_response(404, MSG_404)
+            try:
+                before, after = self.agency.apply_update(*parts)
+            except (StopIteration, ValueError) as exc:
+                return error_response(400, MSG_400, {"errors": [str(exc) or "no such plugin or theme"]})
+            return Response(200, {"updated": parts[2], "from": before, "to": after})
         if action in ("revoke-key", "restore-key") and method == "POST":
             if action == "revoke-key":
                 self.revoke_key()

@@ -18,7 +18,7 @@ from kinsta_sync.sync import STEP_SETS, exit_code, run_sync
 
 
 class Command(BaseCommand):
-    help = "Sync Kinsta sites, environments, analytics, users and activity into the database."
+    help = "Sync Kinsta sites, environments, analytics, plugins, themes, backups, users and activity into the database."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--account", metavar="COMPANY_ID", help="Sync only this company (default: all active).")
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             return
         detail = (
             f" {run.progress_done}/{run.progress_total}"
-            if run.current_step == "analytics" and run.progress_total
+            if run.current_step in ("analytics", "wordpress") and run.progress_total
             else ""
         )
         line = f"  {run.current_step}{detail} · {run.requests} requests · {len(run.errors)} errors"

@@ -141,6 +141,14 @@ def test_it_is_scriptable_through_the_control_api(app: FakeKinsta) -> None:
         assert client.get(f"/sites/{site.id}").status_code == 404
         assert control.post(f"/__fake__/remove-site/{site.id}").status_code == 404
 
+        env = app.agency.sites[1].live
+        item = next(i for i in app.agency.wordpress(env.id).plugins if i.update_version)
+        answer = control.post(f"/__fake__/apply-update/{env.id}/plugin/{item.name}")
+        assert answer.status_code == 200 and answer.json()["to"] == item.version == item.latest
+        assert control.post(f"/__fake__/apply-update/{env.id}/plugin/{item.name}").status_code == 400
+        assert control.post(f"/__fake__/apply-update/{env.id}/plugin/no-such-plugin").status_code == 400
+        assert control.post(f"/__fake__/apply-update/{env.id}/widget/{item.name}").status_code == 404
+
         control.post("/__fake__/revoke-key")
         assert client.get("/validate").status_code == 401
         control.post("/__fake__/restore-key")
