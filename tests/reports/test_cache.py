@@ -30,10 +30,12 @@ pytestmark = pytest.mark.django_db
 
 # The report page's queries for staff: cold (nothing cached) and warm (data and body from the cache); both
 # include the agency's branding for the layout's header (dashboard.context_processors) and the two that read
-# the staff user's permissions (which actions the page offers).
-COLD, WARM = 13, 7
-# A client user's warm page: session, user, client, version, branding and the membership (no permissions).
-CLIENT_WARM = 6
+# the staff user's permissions (which actions the page offers), and the plan usage section's quota lookup
+# (dashboard.usage.section; sections are built on every request).
+COLD, WARM = 14, 8
+# A client user's warm page: session, user, client, version, branding and the membership (no permissions),
+# and the quota lookup.
+CLIENT_WARM = 7
 
 
 def get(http, url: str):  # type: ignore[no-untyped-def]

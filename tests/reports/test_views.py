@@ -428,11 +428,11 @@ def test_report_queries_do_not_grow_with_sites(client, staff_user, sites, django
     scale = _agency_with(sites)[0]
     as_(client, staff_user)
     # session, user, client, version, then the report's 6, branding, and the staff user's permissions (user
-    # and group permissions: which actions the page offers)
-    with django_assert_num_queries(13):
+    # and group permissions: which actions the page offers), the plan usage section's quota (dashboard.usage)
+    with django_assert_num_queries(14):
         cold = client.get(f"/clients/{scale.slug}/")
-    # session, user, client, version, branding, the permissions
-    with django_assert_num_queries(7):
+    # session, user, client, version, branding, the permissions, the quota (sections are never cached)
+    with django_assert_num_queries(8):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -446,11 +446,11 @@ def test_report_queries_for_a_client_user(client, sites, django_assert_num_queri
     user = make_user("scaler", password=CLIENT_PASSWORD)
     make_member(user, scale)
     as_(client, user)
-    # session, user, client, membership, version, then the report's 6, branding
-    with django_assert_num_queries(12):
+    # session, user, client, membership, version, then the report's 6, branding, the plan usage section's quota
+    with django_assert_num_queries(13):
         cold = client.get(f"/clients/{scale.slug}/")
-    # session, user, client, membership (the access check runs before any cache read), version, branding
-    with django_assert_num_queries(6):
+    # session, user, client, membership (the access check runs before any cache read), version, branding, quota
+    with django_assert_num_queries(7):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
