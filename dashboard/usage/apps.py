@@ -21,3 +21,7 @@ class UsageConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_after_migrate, sender=self)
+        from dashboard.usage import section
+
+        # The client's own quota usage on its report (dashboard.reports.sections; reports never imports us).
+        section.register()

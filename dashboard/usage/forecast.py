@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 
 from dashboard.usage.allocation import Group, included_amounts, quota_amounts, site_groups
 from dashboard.usage.billing import BillingMonth
@@ -179,7 +179,7 @@ def default_as_of(account: KinstaAccount, month: BillingMonth, today: date) -> d
 
 
 def daily_series(
-    account: KinstaAccount, groups: list[Group], *, start: date, end: date
+    account: KinstaAccount, groups: list[Group], *, start: date, end: date, points: Q | None = None
 ) -> dict[int | None, dict[str, dict[date, int]]]:
     """{client id (None: unassigned): {metric: {day: total}}} of live environments, in two queries.
 
@@ -188,9 +188,11 @@ def daily_series(
     latest value, as the month's figure is (`kinsta_sync.figures.latest_disk`); a gap is not a cleanup.
     """
     series: dict[int | None, dict[str, dict[date, int]]] = {g.client_id: defaultdict(dict) for g in groups}
-    live = {"environment__site__account": account, "environment__is_live": True, "day__gte": start, "day__lte": end}
+    # `points` narrows the account's points (one client's, for its report section).
+    where = Q(environment__site__account=account) & (points or Q())
+    live = {"environment__is_live": True, "day__gte": start, "day__lte": end}
     for row in (
-        AnalyticsPoint.objects.filter(**live, metric__in=SUMMED_METRICS)
+        AnalyticsPoint.objects.filter(where, **live, metric__in=SUMMED_METRICS)
         .order_by()
         .values("environment__site__assignment__client_id", "metric", "day")
         .annotate(total=Sum("value"))
@@ -199,7 +201,7 @@ def daily_series(
         series.setdefault(client_id, defaultdict(dict))[row["metric"]][row["day"]] = row["total"]
     readings: dict[tuple[int, int | None], dict[date, int]] = defaultdict(dict)
     for env_id, client_id, day, value in (
-        AnalyticsPoint.objects.filter(**live, metric=DISK_USAGE)
+        AnalyticsPoint.objects.filter(where, **live, metric=DISK_USAGE)
         .order_by()
         .values_list("environment_id", "environment__site__assignment__client_id", "day", "value")
     ):

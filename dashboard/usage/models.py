@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from clients.models import Client
-from kinsta_sync.models import KinstaAccount
+from kinsta_sync.models import KinstaAccount, Site
 
 # Kinsta's published overage prices (the agency enters its own where its contract differs).
 DEFAULT_OVERAGE_VISITS_PER_1000 = Decimal("1.00")
@@ -116,3 +116,23 @@ class UsageAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope_key} {self.metric} {self.threshold}% {self.month_start:%Y-%m}"
+
+
+class KinstaUsage(models.Model):
+    """What Kinsta itself counts for a site this billing month (GET /sites/{id}/usage/*/this-month, REFERENCE
+    §4.4), fetched on a slow schedule to check our own figures from the daily analytics against."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="kinsta_usage")
+    month_start = models.DateField()
+    metric = models.CharField(max_length=32)
+    value = models.BigIntegerField()
+    through_day = models.DateField(help_text="The day it was fetched: Kinsta's count runs up to then.")
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "metric", "month_start"], name="unique_kinsta_usage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.metric} {self.month_start:%Y-%m}: {self.value}"

@@ -1,4 +1,4 @@
-"""The usage alerts' schedule, declared in code and written to django-q2 idempotently (by name) after migrate."""
+"""The usage app's schedules (alerts, Kinsta's own count), declared in code, written to django-q2 by name."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 USAGE_ALERTS_SCHEDULE = "usage-alerts"
+KINSTA_USAGE_SCHEDULE = "usage-kinsta-count"
 
 
 def schedule_definitions() -> list[dict]:
@@ -18,6 +19,14 @@ def schedule_definitions() -> list[dict]:
             "name": USAGE_ALERTS_SCHEDULE,
             "func": "dashboard.usage.tasks.check_usage_alerts",
             "schedule_type": Schedule.HOURLY,
+        },
+        {
+            # Daily (from five minutes after the first migrate; django-q2's cron needs croniter, which we do
+            # not install): Kinsta's own count of this month, three requests per site, to check our figures
+            # against (dashboard.usage.reconcile).
+            "name": KINSTA_USAGE_SCHEDULE,
+            "func": "dashboard.usage.tasks.fetch_kinsta_usage",
+            "schedule_type": Schedule.DAILY,
         },
     ]
 

@@ -8,3 +8,13 @@ def check_usage_alerts() -> str:
 
     summary = check()
     return f"usage alerts: {summary['new']} new, {summary['sent']} sent, {summary['failed']} failed"
+
+
+def fetch_kinsta_usage() -> str:
+    from dashboard.usage.reconcile import fetch_kinsta_usage as fetch
+    from kinsta_sync.models import KinstaAccount
+
+    failed = 0
+    for account in KinstaAccount.objects.filter(is_active=True):
+        failed += len(fetch(account=account))
+    return f"Kinsta usage fetched; {failed} site(s) failed"

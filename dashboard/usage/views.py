@@ -16,6 +16,7 @@ from dashboard.exports.csv import stream_csv
 from dashboard.exports.downloads import attachment
 from dashboard.usage import allocation as alloc
 from dashboard.usage import forecast as fc
+from dashboard.usage import reconcile
 from dashboard.usage.billing import BillingMonth, InvalidMonth, month_containing, parse_month
 from dashboard.usage.models import Plan
 from kinsta_sync.figures import METRICS
@@ -93,6 +94,8 @@ def usage_page(request: HttpRequest) -> HttpResponse:
     projection = fc.forecast(account=account, month=month, plan=plan, as_of=_as_of(request, account, month))
     context |= {
         "forecast": projection,
+        "checks": reconcile.reconciliation(account=account, month=month),
+        "tolerance": reconcile.TOLERANCE,
         "forecast_rows": _forecast_table(projection),
         "plan": plan,
         "month": month,

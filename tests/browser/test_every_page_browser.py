@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from dashboard.usage.models import Plan
+from dashboard.usage.reconcile import fetch_kinsta_usage
 from kinsta_sync.models import Site, SyncRun
 from kinsta_sync.sync import run_sync
 from tests.conftest import login_in_browser
@@ -41,6 +42,7 @@ def agency_data(account):
     make_member(alice, acme)
     link = create_share_link(client=acme, query={"period": "30d"}, days=7, created_by=staff)
     site = Site.objects.filter(assignment__client=acme, environments__is_live=False).first() or sites[0]
+    fetch_kinsta_usage(account=account)  # the usage page's check against Kinsta's own count
     Plan.objects.create(
         account=account,
         monthly_price=Decimal("340.00"),
@@ -95,6 +97,7 @@ def test_every_staff_page(sized_page, live_server, agency_data, screenshot_dir):
     visit(page, f"{base}/sync/", "staff-sync", width, screenshot_dir)
     visit(page, f"{base}/usage/", "staff-usage", width, screenshot_dir)
     assert page.locator("table.usage-allocation tbody tr").count() == 3  # Acme, Globex, Unassigned
+    assert page.locator("table.usage-check tbody tr").count() == 3  # visits, bandwidth, CDN against Kinsta's
     visit(page, f"{base}/clients/acme/reports/", "staff-sent-reports", width, screenshot_dir)
     visit(page, f"{base}/no-such-page/", "staff-404", width, screenshot_dir, status=404)
     visit(page, f"{base}/admin/", "staff-admin-index", width, screenshot_dir)

@@ -433,12 +433,13 @@ def test_report_queries_do_not_grow_with_sites(client, staff_user, sites, django
     # session, user, client, version, then the report's 6, branding, the staff user's permissions (user
     # and group permissions: which actions the page offers), and the sections (outside the cache): "work
     # done" (dashboard.actions) 1, the traffic section's 2, the maintenance section's environments and the
-    # agency's note 2 (dashboard.maintenance stops there while nothing of it is synced)
-    with django_assert_num_queries(18):
+    # agency's note 2 (dashboard.maintenance stops there while nothing of it is synced), the plan usage
+    # section's quota (dashboard.usage) 1
+    with django_assert_num_queries(19):
         cold = client.get(f"/clients/{scale.slug}/")
-    # session, user, client, version, branding, the permissions, work done 1, traffic 2, maintenance 2
-    # (sections are never cached)
-    with django_assert_num_queries(12):
+    # session, user, client, version, branding, the permissions, work done 1, traffic 2, maintenance 2,
+    # quota 1 (sections are never cached)
+    with django_assert_num_queries(13):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -453,12 +454,12 @@ def test_report_queries_for_a_client_user(client, sites, django_assert_num_queri
     make_member(user, scale)
     as_(client, user)
     # session, user, client, membership, version, then the report's 6, branding, work done 1, traffic 2,
-    # maintenance 2
-    with django_assert_num_queries(17):
+    # maintenance 2, quota 1
+    with django_assert_num_queries(18):
         cold = client.get(f"/clients/{scale.slug}/")
     # session, user, client, membership (the access check runs before any cache read), version, branding,
-    # work done 1, traffic 2, maintenance 2
-    with django_assert_num_queries(11):
+    # work done 1, traffic 2, maintenance 2, quota 1
+    with django_assert_num_queries(12):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
