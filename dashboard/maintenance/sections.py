@@ -108,6 +108,9 @@ def register_all() -> None:
             slot=sections.SLOT_TOP,
             order=20,
             snapshot=snapshot,
+            # Plugins, themes, updates and backups come from the sync only; "no backup in 48 hours" is then as
+            # of the page's data version (the hourly sync moves it on).
+            cached=True,
         )
     )
     sections.register_column(

@@ -16,8 +16,13 @@ its AppConfig.ready():
 
 Sections are rendered outside the report's fragment cache (dashboard.reports.cache): their data is fresh on
 every request, a staff form in one carries its CSRF token, and a section whose data changes without a sync
-(the agency's notes) needs no cache key of its own. Each build must run a constant number of queries
-whatever the number of sites (the report pages' query counts are pinned in tests).
+(the agency's notes, site actions) needs no cache key of its own. A section whose data comes from the Kinsta
+mirror alone (it changes only with a sync or a site's assignment, as the report's figures) says
+`cached=True`: a page that has the report's data version (`build(..., version=...)`) then keeps its data in
+the report cache under that version, the client, the periods and the site, and a warm page runs none of its
+queries. Such a build depends on neither `request.user` nor `request.audience` (its templates still get the
+live request as `ctx`, to show the share page or a client user less). Each build must run a constant
+number of queries whatever the number of sites (the report pages' query counts are pinned in tests).
 """
 
 from __future__ import annotations
@@ -62,6 +67,8 @@ class Section:
     slot: str = SLOT_END
     order: int = 100
     snapshot: Callable[[Any], dict[str, Any]] | None = None
+    # Data from the Kinsta mirror only: cached under the report's data version (see the module docstring).
+    cached: bool = False
 
     def __post_init__(self) -> None:
         if self.slot not in SLOTS:
@@ -133,20 +140,33 @@ def registered() -> list[Section]:
     return sorted(_registry.sections.values(), key=lambda s: (s.order, s.name))
 
 
-def _data(section: Section, request: SectionRequest, built: dict[str, Any] | None) -> Any:
+def _data(section: Section, request: SectionRequest, built: dict[str, Any] | None, version: str | None = None) -> Any:
     """The section's data for `request`; with `built` (a dict the caller keeps for one request), built once
-    however many surfaces show it: a report send renders the PDF and then stores the e-mail's snapshots."""
-    if built is None:
-        return section.build(request)
-    if section.name not in built:
-        built[section.name] = section.build(request)
-    return built[section.name]
+    however many surfaces show it: a report send renders the PDF and then stores the e-mail's snapshots.
+    A `cached` section with the page's data `version` comes from the report cache when it can."""
+    if built is not None and section.name in built:
+        return built[section.name]
+    if section.cached and version is not None:
+        from dashboard.reports import cache
+
+        parts = (
+            *cache.client_parts(request.client), *cache.period_parts(request.period),
+            *cache.period_parts(request.compare), request.site_id,
+        )  # fmt: skip
+        # In a 1-tuple, so that "not shown" (None) is kept too (get_or_compute stores no None).
+        (data,) = cache.get_or_compute(version, f"section-{section.name}", parts, lambda: (section.build(request),))
+    else:
+        data = section.build(request)
+    if built is not None:
+        built[section.name] = data
+    return data
 
 
 def build(
-    request: SectionRequest, surface: str, *, built: dict[str, Any] | None = None
+    request: SectionRequest, surface: str, *, built: dict[str, Any] | None = None, version: str | None = None
 ) -> dict[str, list[BuiltSection]]:
-    """The sections shown on `surface` for `request`, by slot: {"top": [...], "end": [...]}."""
+    """The sections shown on `surface` for `request`, by slot: {"top": [...], "end": [...]}; `version`, the
+    report's data version of the page (dashboard.reports.cache), lets `cached` sections come from the cache."""
     if surface not in SURFACES:
         raise ValueError(f"Unknown surface {surface!r}")
     slots: dict[str, list[BuiltSection]] = {slot: [] for slot in SLOTS}
@@ -154,7 +174,7 @@ def build(
         template = section.templates.get(surface)
         if not template:
             continue
-        data = _data(section, request, built)
+        data = _data(section, request, built, version)
         if data is not None:
             slots[section.slot].append(BuiltSection(section.name, template, data, request))
     return slots

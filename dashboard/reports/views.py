@@ -231,7 +231,7 @@ def client_report_view(request: HttpRequest, slug: str) -> HttpResponse:
         report = client_report(client=client, period=period, compare=compare, audience=audience, cache_version=version)
         request_for = sections.SectionRequest(client, period, compare, audience, user=request.user)
         context = {
-            "sections": sections.build(request_for, sections.SURFACE_PAGE),
+            "sections": sections.build(request_for, sections.SURFACE_PAGE, version=version),
             "client": report.client,
             "report": report,
             # Built only when the page body is rendered, not when it comes from the fragment cache.
@@ -261,7 +261,7 @@ def site_view(request: HttpRequest, slug: str, site_id: int) -> HttpResponse:
         audience = AUDIENCE_STAFF if is_staff(request.user) else AUDIENCE_CLIENT
         request_for = sections.SectionRequest(client, period, compare, audience, site_id=site_id, user=request.user)
         context = {
-            "sections": sections.build(request_for, sections.SURFACE_SITE),
+            "sections": sections.build(request_for, sections.SURFACE_SITE, version=version),
             "client": report.client,
             "report": report,
             "site": report.site,

@@ -30,6 +30,7 @@ class TrafficConfig(AppConfig):
                 slot=sections.SLOT_END,
                 order=30,
                 snapshot=section.snapshot,
+                cached=True,  # response codes, countries, referrers, devices: synced data only
             )
         )
         sections.register_column(

@@ -69,11 +69,11 @@ def test_queries_do_not_grow_with_sites(counts, sites):  # type: ignore[no-untyp
     assert counts(sites) == {
         # session, user, client, version, the report's 6, branding, the two permission reads, and the section's
         # four (environments, plugins and themes, updates, backups), the agency's note; the other apps' sections:
-        # work done (dashboard.actions) 1, traffic (dashboard.traffic) 2
-        "report": 21,
-        # session, user, client, version, branding, the permissions, the section's four, the note, work done 1,
-        # traffic 2
-        "report warm": 15,
+        # work done (dashboard.actions) 1, traffic (dashboard.traffic) 2, the plan usage quota (dashboard.usage) 1
+        "report": 22,
+        # session, user, client, version, branding, the permissions, the note, work done 1, quota 1: the
+        # maintenance and traffic sections come from the report cache (Section.cached)
+        "report warm": 10,
         # the site page adds its plugins and themes and its latest backups, the staff panel of site actions 4 and
         # traffic 2
         "site": 22,

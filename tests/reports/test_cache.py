@@ -31,18 +31,19 @@ pytestmark = pytest.mark.django_db
 
 # The report page's queries for staff: cold (nothing cached) and warm (data and body from the cache); both
 # include the agency's branding for the layout's header (dashboard.context_processors) and the two that read
-# the staff user's permissions (which actions the page offers), and the sections, built on every request
-# outside the cache: "work done" (dashboard.actions) 1, the traffic section (dashboard.traffic) 2, the
+# the staff user's permissions (which actions the page offers), and the sections, built outside the page's
+# fragment cache: "work done" (dashboard.actions) 1, the traffic section (dashboard.traffic) 2, the
 # maintenance section's environments and the agency's note for the period (dashboard.maintenance; the
 # maintenance section stops after one query while nothing of it is synced) 2, and the plan usage section's
-# quota lookup (dashboard.usage) 1.
-COLD, WARM = 19, 13
+# quota lookup (dashboard.usage) 1. The traffic and maintenance sections are `cached` (synced data only): a
+# warm page reads them from the report cache.
+COLD, WARM = 19, 10
 # A client user's warm page: session, user, client, version, branding, the membership (no permissions),
-# work done 1, traffic 2, maintenance 2, quota 1.
-CLIENT_WARM = 12
-# After a sync of the fake the maintenance section has data: three more queries (its plugins, updates and
-# backups), whatever the number of sites (tests/maintenance/test_queries.py).
-SYNCED_COLD, SYNCED_WARM = COLD + 3, WARM + 3
+# work done 1, the note 1, quota 1.
+CLIENT_WARM = 9
+# After a sync of the fake the maintenance section has data: three more queries on a cold page (its plugins,
+# updates and backups), whatever the number of sites (tests/maintenance/test_queries.py); none on a warm one.
+SYNCED_COLD, SYNCED_WARM = COLD + 3, WARM
 
 
 def get(http, url: str):  # type: ignore[no-untyped-def]

@@ -95,6 +95,27 @@ def test_the_section_is_fresh_on_a_cached_report_page(client, staff_user, client
     assert len(seen) == 2
 
 
+def test_a_cached_section_is_built_once_per_data_version(client, staff_user, client_a, seen):
+    from dataclasses import replace
+
+    from kinsta_sync.models import SyncRun
+
+    sections.register(replace(sections._registry.sections["test-notes"], cached=True))
+    client.force_login(staff_user)
+    for _ in range(2):
+        assert "page: &lt;b&gt;bold&lt;/b&gt;" in client.get("/clients/acme/").content.decode()
+    assert len(seen) == 1  # the second page read it from the report cache
+    client.get("/clients/acme/?period=7d")
+    assert len(seen) == 2  # another period, another entry
+    # A sync moves the data version on (a new run): built again.
+    SyncRun.objects.create(account=client_a.site_assignments.first().site.account, trigger="manual", status="success")
+    client.get("/clients/acme/")
+    assert len(seen) == 3
+    # The PDF and the e-mail (no page version) always build it.
+    sections.build(sections.SectionRequest(client_a, seen[0].period, None, "pdf"), sections.SURFACE_PDF)
+    assert len(seen) == 4
+
+
 def test_the_share_page_shows_the_page_surface(client, client_a, staff_user, seen):
     link = create_share_link(client=client_a, query={"period": "30d"}, days=7, created_by=staff_user)
     html = client.get(share_path(link)).content.decode()

@@ -437,9 +437,9 @@ def test_report_queries_do_not_grow_with_sites(client, staff_user, sites, django
     # section's quota (dashboard.usage) 1
     with django_assert_num_queries(19):
         cold = client.get(f"/clients/{scale.slug}/")
-    # session, user, client, version, branding, the permissions, work done 1, traffic 2, maintenance 2,
-    # quota 1 (sections are never cached)
-    with django_assert_num_queries(13):
+    # session, user, client, version, branding, the permissions, work done 1, the note 1, quota 1 (traffic
+    # and maintenance are cached sections: from the report cache)
+    with django_assert_num_queries(10):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -458,8 +458,8 @@ def test_report_queries_for_a_client_user(client, sites, django_assert_num_queri
     with django_assert_num_queries(18):
         cold = client.get(f"/clients/{scale.slug}/")
     # session, user, client, membership (the access check runs before any cache read), version, branding,
-    # work done 1, traffic 2, maintenance 2, quota 1
-    with django_assert_num_queries(12):
+    # work done 1, the note 1, quota 1
+    with django_assert_num_queries(9):
         warm = client.get(f"/clients/{scale.slug}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
@@ -475,9 +475,9 @@ def test_site_page_queries_do_not_grow_with_sites(client, staff_user, sites, dja
     # permissions (2), the traffic section's 2 and the maintenance section's environments
     with django_assert_num_queries(17):
         cold = client.get(f"/clients/{scale.slug}/sites/{first}/")
-    # session, user, client, version, branding, the actions panel (runs, schedules, permissions 2), traffic 2,
-    # maintenance 1
-    with django_assert_num_queries(12):
+    # session, user, client, version, branding, the actions panel (runs, schedules, permissions 2); traffic
+    # and maintenance from the report cache
+    with django_assert_num_queries(9):
         warm = client.get(f"/clients/{scale.slug}/sites/{first}/")
     assert cold.status_code == warm.status_code == 200
     assert _body(warm) == _body(cold)
