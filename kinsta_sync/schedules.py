@@ -42,12 +42,20 @@ def schedule_definitions() -> list[dict]:
 
 def ensure_schedules() -> list[str]:
     """Create missing schedules and correct changed ones; leave next_run of existing ones alone."""
+    return write_schedules(schedule_definitions())
+
+
+def write_schedules(definitions: list[dict]) -> list[str]:
+    """Write django-q2 schedules by name: create the missing ones (at their `next_run`, by default in a
+    minute) and correct changed ones, leaving an existing schedule's next_run alone. Every app's
+    `ensure_schedules()` (run after migrate) goes through here. Returns what it did, one line each."""
     changed: list[str] = []
-    for definition in schedule_definitions():
+    for definition in definitions:
         fields = {k: v for k, v in definition.items() if k not in ("name", "next_run")}
         schedule = Schedule.objects.filter(name=definition["name"]).first()
         if schedule is None:
-            Schedule.objects.create(name=definition["name"], next_run=definition["next_run"], repeats=-1, **fields)
+            next_run = definition.get("next_run") or timezone.now() + timedelta(minutes=1)
+            Schedule.objects.create(name=definition["name"], next_run=next_run, repeats=-1, **fields)
             changed.append(f"created {definition['name']}")
         elif any(getattr(schedule, k) != v for k, v in fields.items()):
             for k, v in fields.items():

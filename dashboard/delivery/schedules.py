@@ -6,10 +6,9 @@ dashboard.apps calls `ensure_schedules()` after every migrate.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.utils import timezone
 from django_q.models import Schedule
+
+from kinsta_sync.schedules import write_schedules
 
 DELIVERY_SCHEDULE = "report-deliveries"
 
@@ -29,18 +28,4 @@ def schedule_definitions() -> list[dict]:
 
 def ensure_schedules() -> list[str]:
     """Create the schedule when missing and correct it when changed; leave next_run of existing ones alone."""
-    changed: list[str] = []
-    for definition in schedule_definitions():
-        fields = {k: v for k, v in definition.items() if k != "name"}
-        schedule = Schedule.objects.filter(name=definition["name"]).first()
-        if schedule is None:
-            Schedule.objects.create(
-                name=definition["name"], next_run=timezone.now() + timedelta(minutes=1), repeats=-1, **fields
-            )
-            changed.append(f"created {definition['name']}")
-        elif any(getattr(schedule, k) != v for k, v in fields.items()):
-            for k, v in fields.items():
-                setattr(schedule, k, v)
-            schedule.save(update_fields=list(fields))
-            changed.append(f"updated {definition['name']}")
-    return changed
+    return write_schedules(schedule_definitions())

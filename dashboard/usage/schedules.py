@@ -7,6 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django_q.models import Schedule
 
+from kinsta_sync.schedules import write_schedules
+
 USAGE_ALERTS_SCHEDULE = "usage-alerts"
 KINSTA_USAGE_SCHEDULE = "usage-kinsta-count"
 
@@ -18,6 +20,7 @@ def schedule_definitions() -> list[dict]:
             # after a sync the alert waits; a repeated run inserts nothing it sent before.
             "name": USAGE_ALERTS_SCHEDULE,
             "func": "dashboard.usage.tasks.check_usage_alerts",
+            "next_run": timezone.now() + timedelta(minutes=5),
             "schedule_type": Schedule.HOURLY,
         },
         {
@@ -26,6 +29,7 @@ def schedule_definitions() -> list[dict]:
             # against (dashboard.usage.reconcile).
             "name": KINSTA_USAGE_SCHEDULE,
             "func": "dashboard.usage.tasks.fetch_kinsta_usage",
+            "next_run": timezone.now() + timedelta(minutes=5),
             "schedule_type": Schedule.DAILY,
         },
     ]
@@ -33,18 +37,4 @@ def schedule_definitions() -> list[dict]:
 
 def ensure_schedules() -> list[str]:
     """Create the schedule when missing and correct it when changed; leave next_run of an existing one alone."""
-    changed: list[str] = []
-    for definition in schedule_definitions():
-        fields = {k: v for k, v in definition.items() if k != "name"}
-        schedule = Schedule.objects.filter(name=definition["name"]).first()
-        if schedule is None:
-            Schedule.objects.create(
-                name=definition["name"], next_run=timezone.now() + timedelta(minutes=5), repeats=-1, **fields
-            )
-            changed.append(f"created {definition['name']}")
-        elif any(getattr(schedule, k) != v for k, v in fields.items()):
-            for k, v in fields.items():
-                setattr(schedule, k, v)
-            schedule.save(update_fields=list(fields))
-            changed.append(f"updated {definition['name']}")
-    return changed
+    return write_schedules(schedule_definitions())
