@@ -125,6 +125,11 @@ def main() -> int:
         password = secrets.token_urlsafe(12)
         # Its output (the client login among it) scrolls away under the server's log: final_box repeats it.
         manage("demo_setup", "--username", ADMIN_LOGIN, "--password", password)
+        # A plan the fake agency outgrows in visits, so the usage page shows costs and an overage forecast.
+        manage(
+            "kinsta_plan", "--name", "Agency (demo)", "--visits", "4000000", "--cdn-gb", "12000", "--disk-gb", "1000",
+            "--monthly-price", "1650",
+        )  # fmt: skip
         print("== Starting the background worker (django-q2) and the web server", flush=True)
         start("qcluster")
         web = start("runserver", "--noreload", f"127.0.0.1:{args.port}")
