@@ -295,6 +295,9 @@ ACTIONS_LEASE_SECONDS = env.int("ACTIONS_LEASE_SECONDS", default=60)
 # posted to the command's response_url, which must start with this (Slack's; tests point it at loopback).
 SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")
 SLACK_RESPONSE_URL_PREFIX = env.str("SLACK_RESPONSE_URL_PREFIX", default="https://hooks.slack.com/")
+# An incoming webhook (https://hooks.slack.com/services/...) where the plan usage alerts are posted too
+# (docs/usage.md); unset: e-mail only. A secret: never logged, never shown (its error is stored without it).
+SLACK_ALERTS_WEBHOOK_URL = env.str("SLACK_ALERTS_WEBHOOK_URL", default="")
 
 # --- Background work (django-q2) -------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -21,7 +21,17 @@ class ClientQuotaAdmin(admin.ModelAdmin):
 class UsageAlertAdmin(admin.ModelAdmin):
     """Read-only: the alerts are written by the schedule (dashboard.usage.alerts) and sent once."""
 
-    list_display = ("month_start", "account", "scope_key", "client", "metric", "threshold", "sent_at", "attempts")
+    list_display = (
+        "month_start",
+        "account",
+        "scope_key",
+        "client",
+        "metric",
+        "threshold",
+        "sent_at",
+        "attempts",
+        "slack_sent_at",
+    )
     list_filter = ("month_start", "metric", "threshold")
     list_select_related = ("account", "client")
 

@@ -11,6 +11,10 @@ client's quota: exactly once per threshold, scope, metric and billing month, acr
    marked sent. A failed send keeps the rows unsent with the error; a later run claims them (a conditional
    UPDATE of `attempts`, so two workers cannot both retry one) once they are older than `RETRY_AFTER`, up
    to `MAX_ATTEMPTS`.
+4. When settings.SLACK_ALERTS_WEBHOOK_URL is set, the same alerts are posted to that Slack incoming webhook,
+   tracked apart (`slack_sent_at`, `slack_attempts`, `slack_last_error`) and retried the same way: a failed
+   post is retried without e-mailing again, a failed e-mail without posting again. The webhook's URL is a
+   secret: it is never logged or stored (an error is kept as the HTTP status or the exception's kind).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import httpx
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -131,10 +137,34 @@ def _send(account_name: str, month_start: date, alerts: list[UsageAlert]) -> Non
     EmailMessage(subject, body, sender, recipients, reply_to=reply_to).send()
 
 
+def _slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_message(account_name: str, month_start: date, alerts: list[UsageAlert]) -> dict:
+    """The JSON body posted to the incoming webhook: the e-mail's lines as Slack text."""
+    account_name = " ".join(account_name.split())
+    lines = [
+        f"*Plan usage of {_slack_escape(account_name)}*, billing month from {month_start.isoformat()}:",
+        *(_slack_escape(_line(alert)) for alert in alerts),
+    ]
+    return {"text": "\n".join(lines)}
+
+
+def _post_to_slack(account_name: str, month_start: date, alerts: list[UsageAlert]) -> None:
+    response = httpx.post(
+        settings.SLACK_ALERTS_WEBHOOK_URL, json=slack_message(account_name, month_start, alerts), timeout=10.0
+    )
+    if response.status_code >= 300:
+        raise RuntimeError(f"the Slack webhook answered HTTP {response.status_code}")
+
+
 def check_usage_alerts(*, today: date | None = None) -> dict[str, int]:
-    """Insert and send the alerts due now; {"new": n, "sent": n, "failed": n}."""
+    """Insert and send the alerts due now; {"new": n, "sent": n, "failed": n, "slack_posted": n,
+    "slack_failed": n} (sent and failed count e-mailed alerts, the slack ones alerts posted to Slack)."""
     today = today or timezone.localdate()
-    summary = {"new": 0, "sent": 0, "failed": 0}
+    summary = {"new": 0, "sent": 0, "failed": 0, "slack_posted": 0, "slack_failed": 0}
+    slack = bool(settings.SLACK_ALERTS_WEBHOOK_URL)
     for plan in Plan.objects.select_related("account").filter(account__is_active=True):
         month = month_containing(today, plan.billing_day)
         to_send: list[UsageAlert] = []
@@ -151,35 +181,46 @@ def check_usage_alerts(*, today: date | None = None) -> dict[str, int]:
                         actual=crossing.actual,
                         projected=crossing.projected,
                         limit=crossing.limit,
+                        slack_attempts=1 if slack else 0,
                     )
             except IntegrityError:
                 continue  # already alerted (by an earlier run or another worker right now)
             to_send.append(alert)
         summary["new"] += len(to_send)
-        to_send += _claim_retries(plan, month)
-        if to_send:
-            _deliver(plan.account.name, month.start, to_send, summary)
+        to_mail = to_send + _claim_retries(plan, month, "sent_at", "attempts")
+        if to_mail:
+            _deliver(plan.account.name, month.start, to_mail, summary)
+        if slack:
+            to_post = to_send + _claim_retries(plan, month, "slack_sent_at", "slack_attempts")
+            if to_post:
+                _deliver_to_slack(plan.account.name, month.start, to_post, summary)
     return summary
 
 
-def _claim_retries(plan: Plan, month: BillingMonth) -> list[UsageAlert]:
+def _claim_retries(plan: Plan, month: BillingMonth, sent_field: str, attempts_field: str) -> list[UsageAlert]:
+    """The unsent alerts (by one channel: e-mail or Slack) due for a retry, each claimed by a conditional
+    UPDATE of its attempts so that only one worker retries it."""
     claimed = []
     stale = timezone.now() - RETRY_AFTER
     for alert in UsageAlert.objects.filter(
-        account=plan.account, month_start=month.start, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS,
-        created_at__lt=stale,
+        account=plan.account, month_start=month.start, created_at__lt=stale,
+        **{f"{sent_field}__isnull": True, f"{attempts_field}__gte": 1, f"{attempts_field}__lt": MAX_ATTEMPTS},
     ).select_related("client"):  # fmt: skip
-        won = UsageAlert.objects.filter(pk=alert.pk, attempts=alert.attempts, sent_at__isnull=True).update(
-            attempts=F("attempts") + 1
-        )
+        won = UsageAlert.objects.filter(
+            pk=alert.pk, **{attempts_field: getattr(alert, attempts_field), f"{sent_field}__isnull": True}
+        ).update(**{attempts_field: F(attempts_field) + 1})
         if won == 1:
             claimed.append(alert)
     return claimed
 
 
-def _deliver(account_name: str, month_start: date, alerts: list[UsageAlert], summary: dict[str, int]) -> None:
+def _ordered(alerts: list[UsageAlert]) -> tuple[list[int], list[UsageAlert]]:
     ids = [alert.pk for alert in alerts]
-    alerts = list(UsageAlert.objects.filter(pk__in=ids).select_related("client").order_by("scope_key", "metric"))
+    return ids, list(UsageAlert.objects.filter(pk__in=ids).select_related("client").order_by("scope_key", "metric"))
+
+
+def _deliver(account_name: str, month_start: date, alerts: list[UsageAlert], summary: dict[str, int]) -> None:
+    ids, alerts = _ordered(alerts)
     try:
         _send(account_name, month_start, alerts)
     except Exception as error:  # the mail server, or no recipient: kept for a retry, with the reason
@@ -189,3 +230,18 @@ def _deliver(account_name: str, month_start: date, alerts: list[UsageAlert], sum
         return
     UsageAlert.objects.filter(pk__in=ids).update(sent_at=timezone.now(), last_error="")
     summary["sent"] += len(ids)
+
+
+def _deliver_to_slack(account_name: str, month_start: date, alerts: list[UsageAlert], summary: dict[str, int]) -> None:
+    ids, alerts = _ordered(alerts)
+    try:
+        _post_to_slack(account_name, month_start, alerts)
+    except Exception as error:  # the webhook's answer or the network: kept for a retry
+        # Never str(error) of httpx's errors: some carry the request's URL, the webhook's secret.
+        reason = str(error) if isinstance(error, RuntimeError) else type(error).__name__
+        logger.warning("Usage alerts of %s not posted to Slack: %s", account_name, reason)
+        UsageAlert.objects.filter(pk__in=ids).update(slack_last_error=reason[:500])
+        summary["slack_failed"] += len(ids)
+        return
+    UsageAlert.objects.filter(pk__in=ids).update(slack_sent_at=timezone.now(), slack_last_error="")
+    summary["slack_posted"] += len(ids)

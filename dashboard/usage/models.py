@@ -105,6 +105,12 @@ class UsageAlert(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=1)
     last_error = models.TextField(blank=True)
+    # The Slack post (settings.SLACK_ALERTS_WEBHOOK_URL) is tracked apart from the e-mail, so a failed post
+    # is retried without e-mailing twice and the other way round. 0 attempts: Slack was not configured when
+    # the alert was made, and it is never posted.
+    slack_sent_at = models.DateTimeField(null=True, blank=True)
+    slack_attempts = models.PositiveSmallIntegerField(default=0)
+    slack_last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]
