@@ -7,7 +7,7 @@ from dashboard.usage.models import ClientQuota, Plan, UsageAlert
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("account", "name", "monthly_price", "included_visits", "included_cdn_gb", "billing_day")
+    list_display = ("account", "name", "monthly_price", "currency", "included_visits", "included_cdn_gb", "billing_day")
     list_select_related = ("account",)
 
 
