@@ -7,7 +7,8 @@ client's quota: exactly once per threshold, scope, metric and billing month, acr
 2. Every threshold a scope's metric has reached (the larger of actual and projected) is inserted as a
    `UsageAlert`; the unique constraint refuses a row that exists, and only the worker whose insert
    succeeded goes on with it (insert-then-send: a second worker at the same moment inserts nothing).
-3. The new rows go out in one e-mail per account to the active staff users with an address; then they are
+3. The new rows go out in one e-mail per account to the active staff users with an address (in the site's
+   LANGUAGE_CODE, English or German); then they are
    marked sent. A failed send keeps the rows unsent with the error; a later run claims them (a conditional
    UPDATE of `attempts`, so two workers cannot both retry one) once they are older than `RETRY_AFTER`, up
    to `MAX_ATTEMPTS`.
@@ -24,12 +25,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import httpx
+from babel.numbers import format_decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language, npgettext, pgettext, to_locale
 
 from clients.email import email_sender
 from dashboard.usage.allocation import allocation
@@ -43,7 +46,6 @@ logger = logging.getLogger(__name__)
 THRESHOLDS = (50, 75, 90, 100)
 RETRY_AFTER = timedelta(minutes=30)
 MAX_ATTEMPTS = 5
-_LABELS = {VISITS: "visits", "bandwidth": "bandwidth", "cdn_bandwidth": "CDN bandwidth", DISK_USAGE: "disk usage"}
 
 
 @dataclass(frozen=True)
@@ -93,23 +95,49 @@ def crossings(*, plan: Plan, month: BillingMonth, as_of: date) -> list[Crossing]
     return found
 
 
+def _label(metric: str) -> str:
+    labels = {
+        VISITS: pgettext("usage alert", "visits"),
+        "bandwidth": pgettext("usage alert", "bandwidth"),
+        "cdn_bandwidth": pgettext("usage alert", "CDN bandwidth"),
+        DISK_USAGE: pgettext("usage alert", "disk usage"),
+    }
+    return labels.get(metric, metric)
+
+
 def _amount(metric: str, value: int) -> str:
+    """A count or a size with the active language's separators: 1,200 / 1.200; 3.5 GB / 3,5 GB."""
+    locale = to_locale(get_language() or settings.LANGUAGE_CODE)
     if metric == VISITS:
-        return f"{value:,}"
+        return format_decimal(value, format="#,##0", locale=locale)
     size, decimals, unit = scale_bytes(value)
-    return f"{size:,.{decimals}f} {unit}"
+    pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+    return f"{format_decimal(size, format=pattern, locale=locale)} {unit}"
 
 
 def _line(alert: UsageAlert) -> str:
-    who = f"{alert.client.name}'s quota" if alert.client_id else "the plan"
-    return (
-        f"- {who}: {_LABELS.get(alert.metric, alert.metric)} reached {alert.threshold} % "
-        f"(actual {_amount(alert.metric, alert.actual)}, projected for the month's end "
-        f"{_amount(alert.metric, alert.projected)}, limit {_amount(alert.metric, alert.limit)})"
+    who = (
+        pgettext("usage alert", "%(client)s's quota") % {"client": alert.client.name}
+        if alert.client_id
+        else pgettext("usage alert", "the plan")
     )
+    return pgettext(
+        "usage alert",
+        "- %(who)s: %(metric)s reached %(threshold)s %% (actual %(actual)s, projected for the month's end "
+        "%(projected)s, limit %(limit)s)",
+    ) % {
+        "who": who,
+        "metric": _label(alert.metric),
+        "threshold": alert.threshold,
+        "actual": _amount(alert.metric, alert.actual),
+        "projected": _amount(alert.metric, alert.projected),
+        "limit": _amount(alert.metric, alert.limit),
+    }
 
 
 def _send(account_name: str, month_start: date, alerts: list[UsageAlert]) -> None:
+    """One plain-text e-mail to the active staff users with an address, in the staff's language (the site's
+    LANGUAGE_CODE: staff have no language of their own; clients' e-mails follow the client's)."""
     recipients = sorted(
         set(
             get_user_model()
@@ -123,16 +151,23 @@ def _send(account_name: str, month_start: date, alerts: list[UsageAlert]) -> Non
     top = max(alerts, key=lambda a: a.threshold)
     # On one line whatever the account's name holds (a header cannot carry a line break).
     account_name = " ".join(account_name.split())
-    subject = f"Plan usage of {account_name}: {len(alerts)} threshold(s) reached, up to {top.threshold} %"
-    body = "\n".join(
-        [
-            f"Kinsta account {account_name}, billing month from {month_start.isoformat()}:",
-            "",
-            *(_line(alert) for alert in alerts),
-            "",
-            "Each threshold is reported once per month; the usage page shows the details.",
-        ]
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = npgettext(
+            "usage alert",
+            "Plan usage of %(account)s: %(count)s threshold reached, up to %(top)s %%",
+            "Plan usage of %(account)s: %(count)s thresholds reached, up to %(top)s %%",
+            len(alerts),
+        ) % {"account": account_name, "count": len(alerts), "top": top.threshold}
+        body = "\n".join(
+            [
+                pgettext("usage alert", "Kinsta account %(account)s, billing month from %(start)s:")
+                % {"account": account_name, "start": month_start.isoformat()},
+                "",
+                *(_line(alert) for alert in alerts),
+                "",
+                pgettext("usage alert", "Each threshold is reported once per month; the usage page shows the details."),
+            ]
+        )
     sender, reply_to = email_sender()
     EmailMessage(subject, body, sender, recipients, reply_to=reply_to).send()
 
@@ -144,10 +179,12 @@ def _slack_escape(text: str) -> str:
 def slack_message(account_name: str, month_start: date, alerts: list[UsageAlert]) -> dict:
     """The JSON body posted to the incoming webhook: the e-mail's lines as Slack text."""
     account_name = " ".join(account_name.split())
-    lines = [
-        f"*Plan usage of {_slack_escape(account_name)}*, billing month from {month_start.isoformat()}:",
-        *(_slack_escape(_line(alert)) for alert in alerts),
-    ]
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = [
+            pgettext("usage alert", "*Plan usage of %(account)s*, billing month from %(start)s:")
+            % {"account": _slack_escape(account_name), "start": month_start.isoformat()},
+            *(_slack_escape(_line(alert)) for alert in alerts),
+        ]
     return {"text": "\n".join(lines)}
 
 

@@ -124,7 +124,7 @@ def test_without_a_limit_there_is_no_alert_and_a_new_month_starts_again():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_send_each_alert_exactly_once():
+def test_two_workers_at_once_send_each_alert_exactly_once(webhook):
     if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memorydb"):
         pytest.skip("needs a file-based SQLite or PostgreSQL test database")
     _world()
@@ -149,6 +149,8 @@ def test_two_workers_at_once_send_each_alert_exactly_once():
     assert sum(r["new"] for r in results) == 6
     assert UsageAlert.objects.count() == 6
     assert sum(len(m.body.splitlines()) - 4 for m in mail.outbox) == 6  # each alert line in exactly one e-mail
+    # and in exactly one Slack post (a header line, then a line per alert)
+    assert sum(len(body["text"].splitlines()) - 1 for body in webhook.bodies) == 6
 
 
 @pytest.mark.django_db
@@ -301,3 +303,33 @@ def test_no_slack_post_without_the_setting(settings):
         assert {a.slack_attempts for a in UsageAlert.objects.all()} == {0}
     finally:
         hook.stop()
+
+
+@pytest.mark.django_db
+def test_the_alert_email_and_slack_post_are_in_the_staffs_language(webhook, settings):
+    settings.LANGUAGE_CODE = "de"
+    _world()
+    check_usage_alerts(today=TODAY)
+    message = mail.outbox[0]
+    assert message.subject.startswith("Tarifnutzung von Agency Bcc: evil@example.com: 6 Schwellen erreicht")
+    assert message.subject.endswith("bis 100 %")
+    assert message.body.startswith("Kinsta-Konto Agency Bcc: evil@example.com, Abrechnungsmonat ab 2026-11-01:")
+    assert "- Kontingent von Acme: Besuche bei 100 % (bisher 800," in message.body
+    assert "- Tarif: Besuche bei 75 % (bisher 5.000, zum Monatsende erwartet 7." in message.body
+    assert "Grenze 10.000)" in message.body
+    assert "Jede Schwelle wird einmal pro Monat gemeldet" in message.body
+    assert "reached" not in message.body + message.subject
+    text = webhook.bodies[0]["text"]
+    assert text.startswith("*Tarifnutzung von Agency Bcc: evil@example.com*, Abrechnungsmonat ab 2026-11-01:")
+    assert "Kontingent von Acme: Besuche bei 100 %" in text
+
+
+@pytest.mark.django_db
+def test_the_english_email_groups_thousands_and_names_one_threshold_in_the_singular():
+    _world(included_visits=10**9)
+    ClientQuota.objects.update(visits=2_000)  # 800 of 2,000 actual, ~1,200 projected: 50 % only
+    check_usage_alerts(today=TODAY)
+    message = mail.outbox[0]
+    assert "1 threshold reached, up to 50 %" in message.subject
+    assert "Acme's quota: visits reached 50 % (actual 800, projected for the month's end 1," in message.body
+    assert "limit 2,000)" in message.body
