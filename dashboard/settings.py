@@ -385,6 +385,8 @@ CACHES["limits"] = (
 REPORTS_CACHE_SECONDS = env.int("REPORTS_CACHE_SECONDS", default=24 * 3600)
 
 # --- Logging ---------------------------------------------------------------------------------------------
+# Error reports hide webhook URLs (SLACK_ALERTS_WEBHOOK_URL) as well as Django's KEY/SECRET/TOKEN... settings.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.log_redaction.SecretSettingsFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

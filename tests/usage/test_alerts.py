@@ -333,3 +333,21 @@ def test_the_english_email_groups_thousands_and_names_one_threshold_in_the_singu
     assert "1 threshold reached, up to 50 %" in message.subject
     assert "Acme's quota: visits reached 50 % (actual 800, projected for the month's end 1," in message.body
     assert "limit 2,000)" in message.body
+
+
+def test_the_webhooks_url_is_hidden_from_logs_and_error_reports(settings):
+    from django.views.debug import get_default_exception_reporter_filter
+
+    from dashboard.log_redaction import redact
+
+    line = 'POST https://hooks.slack.com/services/T000/B000/XXXXsecret "HTTP/1.1 500"'
+    assert redact(line) == 'POST https://hooks.slack.com/services/[token] "HTTP/1.1 500"'
+    settings.SLACK_ALERTS_WEBHOOK_URL = "https://hooks.slack.com/services/T000/B000/XXXXsecret"
+    get_default_exception_reporter_filter.cache_clear()
+    try:
+        shown = get_default_exception_reporter_filter().get_safe_settings()
+    finally:
+        get_default_exception_reporter_filter.cache_clear()
+    assert "XXXXsecret" not in str(shown["SLACK_ALERTS_WEBHOOK_URL"])
+    assert shown["SLACK_ALERTS_WEBHOOK_URL"] == "********************"
+    assert shown["LANGUAGE_CODE"] == settings.LANGUAGE_CODE  # the others are still shown
