@@ -295,6 +295,9 @@ ACTIONS_LEASE_SECONDS = env.int("ACTIONS_LEASE_SECONDS", default=60)
 # posted to the command's response_url, which must start with this (Slack's; tests point it at loopback).
 SLACK_SIGNING_SECRET = env.str("SLACK_SIGNING_SECRET", default="")
 SLACK_RESPONSE_URL_PREFIX = env.str("SLACK_RESPONSE_URL_PREFIX", default="https://hooks.slack.com/")
+# An incoming webhook (https://hooks.slack.com/services/...) where the plan usage alerts are posted too
+# (docs/usage.md); unset: e-mail only. A secret: never logged, never shown (its error is stored without it).
+SLACK_ALERTS_WEBHOOK_URL = env.str("SLACK_ALERTS_WEBHOOK_URL", default="")
 
 # --- Background work (django-q2) -------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -382,6 +385,8 @@ CACHES["limits"] = (
 REPORTS_CACHE_SECONDS = env.int("REPORTS_CACHE_SECONDS", default=24 * 3600)
 
 # --- Logging ---------------------------------------------------------------------------------------------
+# Error reports hide webhook URLs (SLACK_ALERTS_WEBHOOK_URL) as well as Django's KEY/SECRET/TOKEN... settings.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "dashboard.log_redaction.SecretSettingsFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -7,7 +7,7 @@ from dashboard.usage.models import ClientQuota, Plan, UsageAlert
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("account", "name", "monthly_price", "included_visits", "included_cdn_gb", "billing_day")
+    list_display = ("account", "name", "monthly_price", "currency", "included_visits", "included_cdn_gb", "billing_day")
     list_select_related = ("account",)
 
 
@@ -21,7 +21,17 @@ class ClientQuotaAdmin(admin.ModelAdmin):
 class UsageAlertAdmin(admin.ModelAdmin):
     """Read-only: the alerts are written by the schedule (dashboard.usage.alerts) and sent once."""
 
-    list_display = ("month_start", "account", "scope_key", "client", "metric", "threshold", "sent_at", "attempts")
+    list_display = (
+        "month_start",
+        "account",
+        "scope_key",
+        "client",
+        "metric",
+        "threshold",
+        "sent_at",
+        "attempts",
+        "slack_sent_at",
+    )
     list_filter = ("month_start", "metric", "threshold")
     list_select_related = ("account", "client")
 

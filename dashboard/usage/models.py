@@ -5,8 +5,11 @@ Money is Decimal throughout; sizes are decimal gigabytes (1 GB = 10^9 bytes), as
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
+from babel.numbers import is_currency
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -16,6 +19,17 @@ from kinsta_sync.models import KinstaAccount, Site
 # Kinsta's published overage prices (the agency enters its own where its contract differs).
 DEFAULT_OVERAGE_VISITS_PER_1000 = Decimal("1.00")
 DEFAULT_OVERAGE_CDN_PER_GB = Decimal("0.10")
+
+DEFAULT_CURRENCY = "USD"
+
+
+def validate_currency(value: str) -> None:
+    """An ISO 4217 code that Babel knows, in capitals (USD, EUR, GBP...)."""
+    if not re.fullmatch(r"[A-Z]{3}", value or "") or not is_currency(value):
+        raise ValidationError(
+            "%(value)s is not an ISO 4217 currency code such as USD or EUR.", code="currency", params={"value": value}
+        )
+
 
 _MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 _PRICE = {"max_digits": 12, "decimal_places": 4, "validators": [MinValueValidator(Decimal("0"))]}
@@ -33,6 +47,12 @@ class Plan(models.Model):
     account = models.OneToOneField(KinstaAccount, on_delete=models.CASCADE, related_name="usage_plan")
     name = models.CharField(max_length=100, blank=True, help_text="e.g. Agency 20")
     monthly_price = models.DecimalField(**_MONEY, help_text="What the plan costs per billing month.")
+    currency = models.CharField(
+        max_length=3,
+        default=DEFAULT_CURRENCY,
+        validators=[validate_currency],
+        help_text="The ISO 4217 code of the price and the overage prices (USD, EUR...).",
+    )
     included_visits = models.PositiveBigIntegerField()
     included_cdn_gb = models.PositiveIntegerField(verbose_name="included CDN GB")
     included_disk_gb = models.PositiveIntegerField(verbose_name="included disk GB")
@@ -105,6 +125,12 @@ class UsageAlert(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=1)
     last_error = models.TextField(blank=True)
+    # The Slack post (settings.SLACK_ALERTS_WEBHOOK_URL) is tracked apart from the e-mail, so a failed post
+    # is retried without e-mailing twice and the other way round. 0 attempts: Slack was not configured when
+    # the alert was made, and it is never posted.
+    slack_sent_at = models.DateTimeField(null=True, blank=True)
+    slack_attempts = models.PositiveSmallIntegerField(default=0)
+    slack_last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at"]

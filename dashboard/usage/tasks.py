@@ -7,7 +7,10 @@ def check_usage_alerts() -> str:
     from dashboard.usage.alerts import check_usage_alerts as check
 
     summary = check()
-    return f"usage alerts: {summary['new']} new, {summary['sent']} sent, {summary['failed']} failed"
+    return (
+        f"usage alerts: {summary['new']} new, {summary['sent']} sent, {summary['failed']} failed, "
+        f"{summary['slack_posted']} posted to Slack, {summary['slack_failed']} Slack failed"
+    )
 
 
 def fetch_kinsta_usage() -> str:

@@ -18,7 +18,7 @@ from dashboard.usage import allocation as alloc
 from dashboard.usage import forecast as fc
 from dashboard.usage import reconcile
 from dashboard.usage.billing import BillingMonth, InvalidMonth, month_containing, parse_month
-from dashboard.usage.models import Plan
+from dashboard.usage.models import DEFAULT_CURRENCY, Plan
 from kinsta_sync.figures import METRICS
 from kinsta_sync.models import KinstaAccount
 
@@ -98,6 +98,7 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         "tolerance": reconcile.TOLERANCE,
         "forecast_rows": _forecast_table(projection),
         "plan": plan,
+        "currency": plan.currency if plan else DEFAULT_CURRENCY,
         "month": month,
         "month_value": month.label,
         "previous_month": month.previous(billing_day),

@@ -189,6 +189,7 @@ def test_the_command_stores_the_plan_with_kinstas_default_overage_prices():
     assert plan.overage_visits_per_1000 == Decimal("1.00")
     assert plan.overage_cdn_per_gb == Decimal("0.10")
     assert plan.billing_day == 1 and plan.included_bandwidth_gb is None
+    assert plan.currency == "USD"
     call_command(
         "kinsta_plan", "--account", account.company_id, "--visits", "1", "--cdn-gb", "2", "--disk-gb", "3",
         "--monthly-price", "9.99", "--billing-day", "31", "--bandwidth-gb", "40",
@@ -198,6 +199,23 @@ def test_the_command_stores_the_plan_with_kinstas_default_overage_prices():
     assert plan.billing_day == 31 and plan.included_bandwidth_gb == 40
     assert plan.overage_disk_per_gb == Decimal("1.5") and plan.overage_cdn_per_gb == Decimal("0.05")
     assert Plan.objects.count() == 1
+    assert plan.currency == "USD"  # left out: kept
+    call_command(
+        "kinsta_plan", "--visits", "1", "--cdn-gb", "2", "--disk-gb", "3", "--monthly-price", "9.99",
+        "--currency", "eur",
+    )  # fmt: skip
+    assert Plan.objects.get(account=account).currency == "EUR"
+
+
+@pytest.mark.parametrize("code", ["usd", "EURO", "XYZ", "", "E1R"])
+def test_a_currency_must_be_an_iso_code(code):
+    from django.core.exceptions import ValidationError
+
+    from dashboard.usage.models import validate_currency
+
+    with pytest.raises(ValidationError):
+        validate_currency(code)
+    validate_currency("CHF")
 
 
 @pytest.mark.parametrize(
@@ -207,6 +225,7 @@ def test_the_command_stores_the_plan_with_kinstas_default_overage_prices():
         (["--visits", "lots"], "whole number"),
         (["--monthly-price", "cheap"], "amount"),
         (["--billing-day", "32"], "billing day"),
+        (["--currency", "dollars"], "ISO 4217"),
         (["--account", "no-such-company"], "no Kinsta account"),
     ],
 )

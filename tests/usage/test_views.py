@@ -98,7 +98,7 @@ def test_the_page_shows_the_company_against_the_plan_and_each_clients_share(clie
     assert "&lt;b&gt;Plain&lt;/b&gt; &amp; Co" in page and "<b>Plain</b>" not in page
     assert "Unassigned" in page
     assert "330.0%" in page or "330.0 %" in page  # 330 visits of 100 included
-    assert "99.99" in page
+    assert "$99.99" in page  # the plan's currency, USD by default
     assert 'aria-current="page">Plan usage' in page
     # The staff navigation links here from the other staff pages.
     assert 'href="/usage/"' in client.get("/sync/").content.decode()
@@ -135,3 +135,18 @@ def test_the_query_count_is_constant_as_sites_grow(client, world):
     after = [count(url) for url in urls]
     assert before == after
     assert all(n <= 14 for n in after), after
+
+
+def test_money_is_shown_with_the_plans_currency_in_the_readers_language(client, world):
+    Plan.objects.update(currency="EUR", monthly_price=Decimal("1234.50"))
+    client.force_login(world["staff"])
+    english = client.get("/usage/?month=2026-11").content.decode()
+    assert "€1,234.50" in english
+    german = client.get("/usage/?month=2026-11", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "1.234,50\xa0€" in german and "€1,234.50" not in german
+    assert "0,23\xa0€" in german  # the visits' overage: 230 over at 1 per 1,000
+    # The CSV keeps plain numbers, whatever the currency and the language.
+    rows = _rows(client.get("/usage/allocation.csv?month=2026-11", HTTP_ACCEPT_LANGUAGE="de"))
+    costs = [row[HEADER.index("allocated_plan_cost")] for row in rows[1:]]
+    assert sum(Decimal(cost) for cost in costs) == Decimal("1234.50")
+    assert not any("€" in cell or "$" in cell for row in rows for cell in row)

@@ -3,9 +3,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_currency
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import floatformat
-from django.utils.translation import pgettext
+from django.utils.translation import get_language, pgettext, to_locale
+
+from dashboard.usage.models import DEFAULT_CURRENCY
 
 register = template.Library()
 
@@ -19,8 +23,13 @@ def share(ratio: Decimal | float | None) -> str:
 
 
 @register.filter
-def money(amount: Decimal | None) -> str:
-    return "" if amount is None else floatformat(amount, 2)
+def money(amount: Decimal | None, currency: str | None = None) -> str:
+    """An amount with its currency in the reader's language: "$340.00" in English, "340,00 $" in German."""
+    if amount is None:
+        return ""
+    return format_currency(
+        Decimal(amount), currency or DEFAULT_CURRENCY, locale=to_locale(get_language() or settings.LANGUAGE_CODE)
+    )
 
 
 @register.filter

@@ -10,9 +10,10 @@ import argparse
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.usage.models import Plan
+from dashboard.usage.models import Plan, validate_currency
 from kinsta_sync.models import KinstaAccount
 
 
@@ -36,6 +37,17 @@ def _money(value: str) -> Decimal:
     return amount
 
 
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    try:
+        validate_currency(code)
+    except ValidationError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 4217 currency code such as USD or EUR, not {value!r}"
+        ) from None
+    return code
+
+
 def _day(value: str) -> int:
     day = _count(value)
     if not 1 <= day <= 31:
@@ -55,6 +67,7 @@ class Command(BaseCommand):
         parser.add_argument("--bandwidth-gb", type=_count, default=None)
         parser.add_argument("--monthly-price", type=_money, required=True)
         parser.add_argument("--billing-day", type=_day, default=None)
+        parser.add_argument("--currency", type=_currency, default=None, help="ISO 4217 code (USD by default)")
         parser.add_argument("--overage-visits-per-1000", type=_money, default=None)
         parser.add_argument("--overage-cdn-per-gb", type=_money, default=None)
         parser.add_argument("--overage-disk-per-gb", type=_money, default=None)
@@ -70,6 +83,7 @@ class Command(BaseCommand):
         for option, attribute in (
             ("name", "name"),
             ("billing_day", "billing_day"),
+            ("currency", "currency"),
             ("overage_visits_per_1000", "overage_visits_per_1000"),
             ("overage_cdn_per_gb", "overage_cdn_per_gb"),
             ("overage_disk_per_gb", "overage_disk_per_gb"),
@@ -83,8 +97,8 @@ class Command(BaseCommand):
         plan.save()
         self.stdout.write(
             f"Plan of {account.name} ({account.company_id}): {plan.included_visits} visits, "
-            f"{plan.included_cdn_gb} GB CDN, {plan.included_disk_gb} GB disk, {plan.monthly_price} per month "
-            f"from day {plan.billing_day}."
+            f"{plan.included_cdn_gb} GB CDN, {plan.included_disk_gb} GB disk, "
+            f"{plan.monthly_price} {plan.currency} per month from day {plan.billing_day}."
         )
 
     def _account(self, company_id: str | None) -> KinstaAccount:
