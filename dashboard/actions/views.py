@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.access import get_client_for_user, is_staff, require_permission, require_staff
 from dashboard.actions import services, slack
-from dashboard.actions.models import Action, ActionRun, SlackUser
+from dashboard.actions.models import ITEM_ACTIONS, Action, ActionRun, SlackUser
 from dashboard.actions.sections import PERM_RUN_ACTION
 from kinsta_sync.models import Site
 
@@ -168,7 +168,7 @@ class BulkForm(forms.Form):
 def bulk_confirm(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     client = get_client_for_user(request.user, slug)
     require_permission(request.user, PERM_RUN_ACTION)
-    if action not in Action.values:
+    if action not in Action.values or action in ITEM_ACTIONS:
         raise Http404("No such action.")
     sites = list(Site.objects.present().filter(assignment__client=client).order_by("display_name", "pk"))
     form = BulkForm(request.POST or None)

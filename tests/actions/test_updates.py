@@ -1,0 +1,125 @@
+"""Updating a plugin or theme as a site action, over real HTTP against the fake Kinsta: the update runs to
+done, the next sync's maintenance step sees the new version and records one UpdateEvent; refusals (exit 2);
+the work done reads "WooCommerce updated to 8.9.3"."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils.html import escape
+
+from dashboard.actions.models import ActionRun
+from kinsta_sync.models import InstalledItem, UpdateEvent
+from tests.factories import assign
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def site_action(*args: str) -> tuple[int, str]:
+    out = StringIO()
+    try:
+        call_command("site_action", *args, stdout=out, stderr=StringIO())
+    except CommandError as exc:
+        return exc.returncode, out.getvalue() + str(exc)
+    return 0, out.getvalue()
+
+
+def sync_wordpress(account) -> None:
+    from kinsta_sync.sync import run_sync
+    from kinsta_sync.sync.run import STEP_SITES, STEP_VALIDATE, STEP_WORDPRESS
+
+    run_sync(account=account, steps=(STEP_VALIDATE, STEP_SITES, STEP_WORDPRESS))
+
+
+@pytest.fixture
+def maintained(synced):
+    """The sites with their plugins, themes and backups mirrored (the wordpress step)."""
+    sync_wordpress(synced)
+    return synced
+
+
+def updatable(kind: str) -> InstalledItem:
+    item = (
+        InstalledItem.objects.filter(kind=kind, environment__is_live=True, removed_at__isnull=True)
+        .exclude(update_version="")
+        .select_related("environment__site")
+        .order_by("pk")
+        .first()
+    )
+    assert item is not None, f"the fake agency has a {kind} with an update"
+    return item
+
+
+@pytest.mark.parametrize("kind", ["plugin", "theme"])
+def test_an_update_runs_to_done_and_the_next_sync_sees_the_new_version(maintained, fake_app, kind) -> None:
+    item = updatable(kind)
+    site, before, target = item.environment.site, item.version, item.update_version
+    assert not UpdateEvent.objects.filter(environment=item.environment, name=item.name).exists()
+
+    code, out = site_action(f"update-{kind}", "--site", site.name, "--name", item.name)
+
+    assert code == 0, out
+    run = ActionRun.objects.get()
+    assert run.state == ActionRun.State.DONE
+    assert (run.item_name, run.item_version) == (item.name, target)
+    assert run.operation_id.startswith(f"wp-{kind}:update-")
+    assert fake_app.operations[run.operation_id].environment_id == item.environment.kinsta_id
+
+    sync_wordpress(maintained)
+
+    item.refresh_from_db()
+    assert item.version == target and item.update_version == ""
+    event = UpdateEvent.objects.get(environment=item.environment, kind=kind, name=item.name)
+    assert (event.from_version, event.to_version) == (before, target)
+
+
+def test_the_work_done_says_what_was_updated_to_which_version(maintained, client, client_a, client_a_user) -> None:
+    item = updatable("plugin")
+    site = item.environment.site
+    assign([site], client_a)
+
+    code, out = site_action(
+        "update-plugin", "--site", site.kinsta_id, "--name", item.name, "--version", item.update_version
+    )
+
+    assert code == 0, out
+    client.force_login(client_a_user)
+    report = client.get("/clients/acme/?period=this_month").content.decode()
+    assert f"{escape(item.title or item.name)} updated to {item.update_version} on " in report
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", "no-such-plugin"], "No plugin 'no-such-plugin'"),
+        ([], "Give its name"),
+        (["--name", "{name}", "--version", "0.0.1"], "not to 0.0.1"),
+    ],
+)
+def test_refused_updates_exit_2_and_send_nothing(maintained, fake_app, args, message) -> None:
+    item = updatable("plugin")
+    args = [arg.format(name=item.name) for arg in args]
+
+    code, out = site_action("update-plugin", "--site", item.environment.site.name, *args)
+
+    assert code == 2, out
+    assert message in out
+    assert not ActionRun.objects.exists()
+    assert not fake_app.operations
+
+
+def test_a_plugin_without_an_update_is_refused(maintained, fake_app) -> None:
+    item = (
+        InstalledItem.objects.filter(kind="plugin", environment__is_live=True, update_version="")
+        .select_related("environment__site")
+        .first()
+    )
+
+    code, out = site_action("update-plugin", "--site", item.environment.site.name, "--name", item.name)
+
+    assert code == 2, out
+    assert "has no update available" in out
+    assert not fake_app.operations
