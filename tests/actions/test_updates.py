@@ -123,3 +123,83 @@ def test_a_plugin_without_an_update_is_refused(maintained, fake_app) -> None:
     assert code == 2, out
     assert "has no update available" in out
     assert not fake_app.operations
+
+
+# --- the site page's way in: the maintenance section's "Update" button ------------------------------------
+
+PERM = "actions.run_action"
+
+
+def update_url(client, item) -> str:  # type: ignore[no-untyped-def]
+    site = item.environment.site
+    return f"/clients/{client.slug}/sites/{site.pk}/actions/update-{item.kind}/?name={item.name}"
+
+
+def test_staff_with_the_permission_update_a_plugin_from_the_site_page(
+    maintained, client, staff_user, client_a, task_queue
+) -> None:
+    from dashboard.actions.tasks import follow_run
+    from tests.personas import grant
+
+    runner = grant(staff_user, PERM)
+    item = updatable("plugin")
+    site = item.environment.site
+    assign([site], client_a)
+    client.force_login(runner)
+
+    page = client.get(f"/clients/acme/sites/{site.pk}/").content.decode()
+    assert escape(update_url(client_a, item)) in page
+
+    confirm = client.get(update_url(client_a, item))
+    assert confirm.status_code == 200
+    assert f"from {item.version} to {item.update_version}" in confirm.content.decode()
+
+    env = item.environment
+    response = client.post(update_url(client_a, item), {"environment": str(env.pk), "name": item.name})
+    run = ActionRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/actions/runs/{run.pk}/"
+    assert (run.action, run.item_name, run.item_version) == ("update-plugin", item.name, item.update_version)
+    assert run.requested_by == runner and run.source == ActionRun.Source.WEB
+    assert follow_run(run.pk) == ActionRun.State.DONE
+    assert f"{item.update_version}" in client.get(f"/actions/runs/{run.pk}/").content.decode()
+
+    sync_wordpress(maintained)
+    assert UpdateEvent.objects.filter(environment=env, name=item.name, to_version=run.item_version).count() == 1
+    # Updated: no button any more.
+    page = client.get(f"/clients/acme/sites/{site.pk}/").content.decode()
+    assert escape(update_url(client_a, item)) not in page
+
+
+def test_the_update_button_is_for_staff_with_the_permission_only(
+    maintained, client, staff_user, client_a, client_a_user
+) -> None:
+    item = updatable("plugin")
+    site = item.environment.site
+    assign([site], client_a)
+    url = update_url(client_a, item)
+
+    client.force_login(staff_user)  # staff without the permission
+    assert escape(url) not in client.get(f"/clients/acme/sites/{site.pk}/").content.decode()
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"environment": str(item.environment.pk), "name": item.name}).status_code == 403
+
+    client.force_login(client_a_user)
+    assert escape(url) not in client.get(f"/clients/acme/sites/{site.pk}/").content.decode()
+    assert client.get(url).status_code == 404
+    assert not ActionRun.objects.exists()
+
+
+def test_another_clients_site_and_an_unknown_plugin_are_404(maintained, client, staff_user, client_a, client_b) -> None:
+    from tests.personas import grant
+
+    runner = grant(staff_user, PERM)
+    item = updatable("plugin")
+    assign([item.environment.site], client_a)
+    client.force_login(runner)
+
+    assert client.get(update_url(client_b, item)).status_code == 404  # the site is Acme's, not Globex's
+    unknown = update_url(client_a, item).replace(f"name={item.name}", "name=no-such-plugin")
+    assert client.get(unknown).status_code == 404
+    env = item.environment
+    assert client.post(update_url(client_b, item), {"environment": str(env.pk), "name": item.name}).status_code == 404
+    assert not ActionRun.objects.exists()
