@@ -161,13 +161,22 @@ def test_staff_with_the_permission_update_a_plugin_from_the_site_page(
     assert (run.action, run.item_name, run.item_version) == ("update-plugin", item.name, item.update_version)
     assert run.requested_by == runner and run.source == ActionRun.Source.WEB
     assert follow_run(run.pk) == ActionRun.State.DONE
-    assert f"{item.update_version}" in client.get(f"/actions/runs/{run.pk}/").content.decode()
+    assert (
+        f"{escape(item.title or item.name)} → {item.update_version}"
+        in client.get(f"/actions/runs/{run.pk}/").content.decode()
+    )
+    # The site's latest runs (the actions panel) and the client's runs page say which plugin, to which version.
+    assert (
+        f"{escape(item.title or item.name)} → {item.update_version}"
+        in client.get("/clients/acme/actions/").content.decode()
+    )
 
     sync_wordpress(maintained)
     assert UpdateEvent.objects.filter(environment=env, name=item.name, to_version=run.item_version).count() == 1
-    # Updated: no button any more.
+    # Updated: no button any more; the panel lists the run.
     page = client.get(f"/clients/acme/sites/{site.pk}/").content.decode()
     assert escape(update_url(client_a, item)) not in page
+    assert f"{escape(item.title or item.name)} → {item.update_version}" in page
 
 
 def test_the_update_button_is_for_staff_with_the_permission_only(
@@ -203,3 +212,16 @@ def test_another_clients_site_and_an_unknown_plugin_are_404(maintained, client, 
     env = item.environment
     assert client.post(update_url(client_b, item), {"environment": str(env.pk), "name": item.name}).status_code == 404
     assert not ActionRun.objects.exists()
+
+
+def test_updates_are_neither_bulk_nor_scheduled_nor_a_panel_button(client, staff_user, client_a, db) -> None:
+    from dashboard.actions.models import ActionSchedule
+    from tests.personas import grant
+
+    client.force_login(grant(staff_user, PERM))
+    assert client.get(f"/clients/{client_a.slug}/actions/update-plugin/").status_code == 404
+    choices = {value for value, _ in ActionSchedule._meta.get_field("action").choices}
+    assert "update-plugin" not in choices and "clear-cache" in choices
+    report = client.get(f"/clients/{client_a.slug}/").content.decode()
+    assert f"/clients/{client_a.slug}/actions/clear-cache/" in report
+    assert "/actions/update-plugin/" not in report and "/actions/update-theme/" not in report
