@@ -225,3 +225,18 @@ def test_updates_are_neither_bulk_nor_scheduled_nor_a_panel_button(client, staff
     report = client.get(f"/clients/{client_a.slug}/").content.decode()
     assert f"/clients/{client_a.slug}/actions/clear-cache/" in report
     assert "/actions/update-plugin/" not in report and "/actions/update-theme/" not in report
+
+
+def test_a_failed_update_installs_nothing(maintained, fake_app) -> None:
+    item = updatable("plugin")
+    fake_app.faults.add("operation_fails", path=f"/sites/environments/{item.environment.kinsta_id}/plugins")
+
+    code, out = site_action("update-plugin", "--site", item.environment.site.name, "--name", item.name)
+
+    assert code == 1, out
+    assert ActionRun.objects.get().state == ActionRun.State.FAILED
+    before = item.version
+    sync_wordpress(maintained)
+    item.refresh_from_db()
+    assert item.version == before and item.update_version
+    assert not UpdateEvent.objects.filter(environment=item.environment, name=item.name).exists()
