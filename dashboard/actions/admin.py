@@ -9,7 +9,7 @@ class ActionRunAdmin(admin.ModelAdmin):
 
     list_display = ("created_at", "action", "site", "environment", "source", "requested_by", "state", "finished_at")
     list_filter = ("state", "action", "source")
-    search_fields = ("site__name", "site__display_name", "operation_id", "slack_user_id")
+    search_fields = ("site__name", "site__display_name", "operation_id", "slack_user_id", "item_name")
     readonly_fields = [field.name for field in ActionRun._meta.fields]
 
     def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]

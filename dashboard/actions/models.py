@@ -23,6 +23,15 @@ class Action(models.TextChoices):
     CLEAR_CDN_CACHE = "clear-cdn-cache", _("Clear the CDN cache")
     CLEAR_EDGE_CACHE = "clear-edge-cache", _("Clear the edge cache")
     MANUAL_BACKUP = "manual-backup", _("Create a manual backup")
+    UPDATE_PLUGIN = "update-plugin", _("Update a plugin")
+    UPDATE_THEME = "update-theme", _("Update a theme")
+
+
+# The actions that update one plugin or theme (ActionRun.item_name, item_version), and its kind.
+ITEM_ACTIONS = {Action.UPDATE_PLUGIN: "plugin", Action.UPDATE_THEME: "theme"}
+# The actions that need nothing but an environment: the panels' buttons, the bulk actions and the schedules
+# (an update of one plugin to one version is started from the plugin's row in the maintenance section).
+SIMPLE_ACTIONS = [(value, label) for value, label in Action.choices if value not in ITEM_ACTIONS]
 
 
 def validate_weekdays(value: object) -> None:
@@ -40,7 +49,7 @@ class ActionSchedule(models.Model):
 
     client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="action_schedules")
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="action_schedules")
-    action = models.CharField(max_length=32, choices=Action.choices)
+    action = models.CharField(max_length=32, choices=SIMPLE_ACTIONS)
     environment_name = models.CharField(
         max_length=64, default="live", help_text="The environment's name on every site."
     )
@@ -99,6 +108,11 @@ class ActionRun(models.Model):
     # A scheduled run: its schedule and the slot (the UTC instant of the local time it stands for).
     schedule = models.ForeignKey(ActionSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
     slot = models.DateTimeField(null=True, blank=True)
+
+    # A plugin or theme update: the slug and the version to install (blank for the other actions).
+    item_name = models.CharField(max_length=255, blank=True)
+    item_title = models.CharField(max_length=255, blank=True)
+    item_version = models.CharField(max_length=64, blank=True)
 
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     operation_id = models.CharField(max_length=255, blank=True)

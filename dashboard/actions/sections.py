@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard.actions import selectors
-from dashboard.actions.models import Action
+from dashboard.actions.models import SIMPLE_ACTIONS
 from dashboard.reports import sections
 from dashboard.reports.selectors import AUDIENCE_STAFF
 
@@ -27,7 +27,7 @@ def build_panel(request: sections.SectionRequest) -> dict[str, Any] | None:
     return {
         "site_id": request.site_id,
         "client": request.client,
-        "actions": Action.choices if may_run else [],
+        "actions": SIMPLE_ACTIONS if may_run else [],
         "runs": selectors.recent_runs(request.site_id),
         "schedules": selectors.schedules_for_site(request.site_id, request.client),
     }
@@ -38,7 +38,7 @@ def build_bulk(request: sections.SectionRequest) -> dict[str, Any] | None:
     the e-mail: those surfaces have no template, and the share page's audience is not staff)."""
     if request.audience != AUDIENCE_STAFF or request.user is None or not request.user.has_perm(PERM_RUN_ACTION):
         return None
-    return {"client": request.client, "actions": Action.choices}
+    return {"client": request.client, "actions": SIMPLE_ACTIONS}
 
 
 def build_work_done(request: sections.SectionRequest) -> dict[str, Any] | None:

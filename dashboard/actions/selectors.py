@@ -22,6 +22,8 @@ DONE_LABELS = {
     Action.CLEAR_EDGE_CACHE: _("Edge cache cleared"),
     Action.MANUAL_BACKUP: _("Manual backup created"),
 }
+# A plugin or theme update reads "WooCommerce updated to 8.9.3 on 3 Nov, 03:00".
+UPDATED_LABEL = _("%(item)s updated to %(version)s")
 WORK_DONE_LIMIT = 50
 RECENT_RUNS = 10
 
@@ -63,7 +65,7 @@ def work_done(client: Any, period: Any) -> list[WorkItem]:
     )
     return [
         WorkItem(
-            label=str(DONE_LABELS.get(run.action, run.get_action_display())),
+            label=_label(run),
             site=run.site.display_name or run.site.name,
             environment=run.environment.display_name or run.environment.name,
             is_live=run.environment.is_live,
@@ -71,6 +73,12 @@ def work_done(client: Any, period: Any) -> list[WorkItem]:
         )
         for run in runs
     ]
+
+
+def _label(run: ActionRun) -> str:
+    if run.item_name:
+        return str(UPDATED_LABEL) % {"item": run.item_title or run.item_name, "version": run.item_version}
+    return str(DONE_LABELS.get(run.action, run.get_action_display()))
 
 
 def recent_runs(site_id: int, limit: int = RECENT_RUNS) -> list[ActionRun]:

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from dashboard.actions.models import Action, ActionRun
+from dashboard.actions.models import ITEM_ACTIONS, Action, ActionRun
 from kinsta_sync.api.errors import KinstaAuthError, KinstaError, KinstaNotFound
 from kinsta_sync.api.operations import (
     ACTIONS,
@@ -31,7 +31,7 @@ from kinsta_sync.api.operations import (
     wait_for_operation,
 )
 from kinsta_sync.crypto import DecryptionError
-from kinsta_sync.models import Environment, Site
+from kinsta_sync.models import Environment, InstalledItem, Site
 from kinsta_sync.sync.run import client_for_account
 
 logger = logging.getLogger(__name__)
@@ -83,8 +83,14 @@ def request_action(
     requested_by: Any = None,
     slack_user_id: str = "",
     slack_response_url: str = "",
+    item_name: str = "",
+    item_version: str = "",
 ) -> ActionRun:
-    """Record a queued run after checking the input (Refused otherwise); nothing is sent to Kinsta yet."""
+    """Record a queued run after checking the input (Refused otherwise); nothing is sent to Kinsta yet.
+
+    A plugin or theme update (``update-plugin``, ``update-theme``) needs ``item_name``, the slug of an item
+    the last sync saw on the environment with an update available; ``item_version`` is that update's
+    version (blank: the one the sync saw; another version is refused)."""
     if action not in Action.values:
         raise Refused(f"Unknown action {action!r}; one of: {', '.join(Action.values)}.")
     if environment.site_id != site.pk or environment.removed_at is not None:
@@ -93,7 +99,11 @@ def request_action(
         raise Refused(f"Site {site.name!r} is no longer on Kinsta.")
     if not site.account.is_active:
         raise Refused(f"The Kinsta account {site.account.name!r} is inactive.")
+    item = {}
+    if action in ITEM_ACTIONS:
+        item = _update_item(environment, ITEM_ACTIONS[action], item_name, item_version)
     return ActionRun.objects.create(
+        **item,
         site=site,
         environment=environment,
         action=action,
@@ -102,6 +112,27 @@ def request_action(
         slack_user_id=slack_user_id,
         slack_response_url=slack_response_url,
     )
+
+
+def _update_item(environment: Environment, kind: str, name: str, version: str) -> dict[str, str]:
+    """The fields of an update run of one plugin or theme, from the mirror (kinsta_sync.InstalledItem)."""
+    name, version = name.strip(), version.strip()
+    if not name:
+        raise Refused(f"Which {kind}? Give its name (slug), e.g. --name woocommerce.")
+    installed = InstalledItem.objects.filter(
+        environment=environment, kind=kind, name=name, removed_at__isnull=True
+    ).first()
+    if installed is None:
+        raise Refused(f"No {kind} {name!r} on {environment.name} (as of the last sync).")
+    if not installed.update_version:
+        raise Refused(f"The {kind} {name!r} has no update available (as of the last sync).")
+    if version and version != installed.update_version:
+        raise Refused(f"The {kind} {name!r} has an update to {installed.update_version}, not to {version}.")
+    return {
+        "item_name": installed.name,
+        "item_title": (installed.title or installed.name)[:255],
+        "item_version": installed.update_version[:64],
+    }
 
 
 # --- the lease -------------------------------------------------------------------------------------------
@@ -223,6 +254,8 @@ def _send(action_run: ActionRun, token: str, client: Any) -> bool:
             environment_id=env.kinsta_id,
             cdn_cache_id=cdn_cache_id,
             backup_tag=f"agency-reports run {pk}",
+            item_name=action_run.item_name,
+            item_version=action_run.item_version,
         )
     except KinstaAuthError:
         _finish(pk, token, ActionRun.State.REFUSED, "Kinsta refused the account's API key (revoked or expired).")

@@ -58,11 +58,14 @@ def end_message(action_run: ActionRun) -> dict[str, Any]:
 
 
 def status_text(site: Any) -> str:
-    """The site's environments with PHP and WordPress versions, the last sync and the last backup we made."""
-    from kinsta_sync.models import SyncRun
+    """The site's environments with PHP and WordPress versions, the last sync, the last backup Kinsta listed
+    (the maintenance mirror, kinsta_sync.Backup, read by the sync's wordpress step: "No data" while no
+    environment's backups were read) and the last manual backup made from here."""
+    from kinsta_sync.models import Backup, SyncRun
 
     lines = [f"*{_plain(site.display_name or site.name)}* ({_plain(site.name)}, status {_plain(site.status or '?')})"]
-    for env in site.environments.filter(removed_at__isnull=True).order_by("-is_live", "name"):
+    environments = list(site.environments.filter(removed_at__isnull=True).order_by("-is_live", "name"))
+    for env in environments:
         php = _plain(env.php_version or "?")
         wordpress = _plain(env.wordpress_version or "?")
         domain = _plain(env.primary_domain or "no domain")
@@ -74,6 +77,20 @@ def status_text(site: Any) -> str:
         .first()
     )
     lines.append(f"Last sync: {last_sync[0]:%Y-%m-%d %H:%M} UTC ({last_sync[1]})" if last_sync else "Last sync: never")
+    if not any(env.backups_synced_at for env in environments):
+        lines.append("Last backup: No data (not synced yet)")
+    else:
+        latest = (
+            Backup.objects.filter(environment__in=environments)
+            .order_by("-created_at")
+            .values_list("created_at", "type", "environment__name")
+            .first()
+        )
+        lines.append(
+            f"Last backup: {latest[0]:%Y-%m-%d %H:%M} UTC ({_plain(latest[1] or '?')}, {_plain(latest[2])})"
+            if latest
+            else "Last backup: none listed by Kinsta"
+        )
     backup = (
         ActionRun.objects.filter(site=site, action="manual-backup", state=ActionRun.State.DONE)
         .order_by("-finished_at")

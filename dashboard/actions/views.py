@@ -20,9 +20,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.access import get_client_for_user, is_staff, require_permission, require_staff
 from dashboard.actions import services, slack
-from dashboard.actions.models import Action, ActionRun, SlackUser
+from dashboard.actions.models import ITEM_ACTIONS, Action, ActionRun, SlackUser
 from dashboard.actions.sections import PERM_RUN_ACTION
-from kinsta_sync.models import Site
+from kinsta_sync.models import InstalledItem, Site
 
 REFRESH_SECONDS = 2
 
@@ -44,6 +44,21 @@ def confirm_action(request: HttpRequest, slug: str, site_id: int, action: str) -
         raise Http404("No such action.")
     site = get_object_or_404(Site.objects.present().select_related("account"), pk=site_id, assignment__client=client)
     environments = list(site.environments.filter(removed_at__isnull=True).order_by("-is_live", "name"))
+    item = None
+    if action in ITEM_ACTIONS:
+        # An update of one plugin or theme (?name=slug): on an environment where the last sync saw it with
+        # an update available (the maintenance section's "Update" button links here).
+        item_name = (request.POST.get("name") or request.GET.get("name") or "").strip()
+        updatable = {
+            installed.environment_id: installed
+            for installed in InstalledItem.objects.filter(
+                environment__in=environments, kind=ITEM_ACTIONS[action], name=item_name, removed_at__isnull=True
+            ).exclude(update_version="")
+        }
+        environments = [env for env in environments if env.pk in updatable]
+        if not environments:
+            raise Http404("No such plugin or theme with an update available.")
+        item = next(iter(sorted(updatable.values(), key=lambda i: environments.index(i.environment))))
     form = ConfirmForm(request.POST or None, environments=environments)
     if request.method == "POST" and form.is_valid():
         environment = form.environments[form.cleaned_data["environment"]]
@@ -54,6 +69,8 @@ def confirm_action(request: HttpRequest, slug: str, site_id: int, action: str) -
                 action=action,
                 source=ActionRun.Source.WEB,
                 requested_by=request.user,
+                item_name=item.name if item else "",
+                item_version=updatable[environment.pk].update_version if item else "",
             )
         except services.Refused as exc:
             form.add_error(None, str(exc))
@@ -62,7 +79,14 @@ def confirm_action(request: HttpRequest, slug: str, site_id: int, action: str) -
 
             async_task("dashboard.actions.tasks.follow_run", action_run.pk, task_name=f"action-run-{action_run.pk}")
             return redirect("actions-run", run_id=action_run.pk)
-    context = {"client": client, "site": site, "action": action, "label": Action(action).label, "form": form}
+    label = Action(action).label
+    if item is not None:
+        label = _("Update %(item)s from %(version)s to %(update)s") % {
+            "item": item.title or item.name,
+            "version": item.version or "?",
+            "update": item.update_version,
+        }
+    context = {"client": client, "site": site, "action": action, "label": label, "form": form, "item": item}
     return render(request, "actions/confirm.html", context, status=400 if form.errors else 200)
 
 
@@ -168,7 +192,7 @@ class BulkForm(forms.Form):
 def bulk_confirm(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     client = get_client_for_user(request.user, slug)
     require_permission(request.user, PERM_RUN_ACTION)
-    if action not in Action.values:
+    if action not in Action.values or action in ITEM_ACTIONS:
         raise Http404("No such action.")
     sites = list(Site.objects.present().filter(assignment__client=client).order_by("display_name", "pk"))
     form = BulkForm(request.POST or None)

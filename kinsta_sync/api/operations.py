@@ -50,6 +50,7 @@ class ActionCall:
     method: str
     path: str
     needs_cdn_cache_id: bool = False
+    needs_item: bool = False  # a plugin or theme update: body ``name`` and ``update_version``
 
 
 # The action names of the CLI (`site_action ACTION`), the Slack command and the forms.
@@ -59,6 +60,8 @@ ACTIONS: Mapping[str, ActionCall] = {
     "clear-cdn-cache": ActionCall("POST", "/sites/cdn/clear-cache", needs_cdn_cache_id=True),
     "clear-edge-cache": ActionCall("POST", "/sites/edge-caching/clear"),
     "manual-backup": ActionCall("POST", "/sites/environments/{env_id}/manual-backups"),
+    "update-plugin": ActionCall("PUT", "/sites/environments/{env_id}/plugins", needs_item=True),
+    "update-theme": ActionCall("PUT", "/sites/environments/{env_id}/themes", needs_item=True),
 }
 
 
@@ -101,10 +104,15 @@ def start_action(
     environment_id: str,
     cdn_cache_id: str | None = None,
     backup_tag: str = "",
+    item_name: str = "",
+    item_version: str = "",
 ) -> OperationStarted:
     """Send the write for ``action`` on one environment; returns the operation it started.
 
-    Raises ``ValueError`` for an unknown action or a CDN clear without the CDN cache id, and a
+    A plugin or theme update (``update-plugin``, ``update-theme``) sends ``item_name`` (the slug) and
+    ``item_version`` (the version to install) as the body's ``name`` and ``update_version``.
+    Raises ``ValueError`` for an unknown action, a CDN clear without the CDN cache id or an update without
+    name and version, and a
     ``KinstaError`` when Kinsta refuses (400, 401, 404) or the answer carries no operation id.
     """
     call = ACTIONS.get(action)
@@ -112,7 +120,13 @@ def start_action(
         raise ValueError(f"unknown action {action!r}; expected one of {sorted(ACTIONS)}")
     body: dict[str, Any] = {}
     path_params: dict[str, str] = {}
-    if "{env_id}" in call.path:
+    if call.needs_item:
+        if not item_name or not item_version:
+            raise ValueError(f"{action} needs the plugin's or theme's name and the version to install")
+        path_params["env_id"] = environment_id
+        body["name"] = item_name
+        body["update_version"] = item_version
+    elif "{env_id}" in call.path:
         path_params["env_id"] = environment_id
         body["tag"] = backup_tag
     else:

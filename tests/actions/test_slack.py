@@ -170,3 +170,23 @@ def test_a_response_url_that_is_not_slacks_is_never_posted_to(client, linked, li
     task_queue()
     follow_run(run.pk)
     assert task_queue() == [] and _Slack.received == []
+
+
+def test_status_says_no_data_for_the_last_backup_before_a_sync_read_the_backups(client, linked, live_site) -> None:
+    text = command(client, f"status {live_site.name}").json()["text"]
+    assert "Last backup: No data" in text
+
+
+def test_status_shows_the_latest_backup_the_sync_mirrored(client, linked, live_site) -> None:
+    from kinsta_sync.models import Backup
+    from kinsta_sync.sync import run_sync
+    from kinsta_sync.sync.run import STEP_SITES, STEP_VALIDATE, STEP_WORDPRESS
+
+    run_sync(account=live_site.account, steps=(STEP_VALIDATE, STEP_SITES, STEP_WORDPRESS))
+    latest = Backup.objects.filter(environment__site=live_site).select_related("environment").first()
+    assert latest is not None, "the fake lists backups for the site"
+
+    text = command(client, f"status {live_site.name}").json()["text"]
+
+    expected = f"Last backup: {latest.created_at:%Y-%m-%d %H:%M} UTC ({latest.type}, {latest.environment.name})"
+    assert expected in text

@@ -9,7 +9,16 @@ from ..wire import Route
 from .analytics import ANALYTICS_KEYS, _analytics_handler, _usage_handler
 from .company import company_activity, company_api_keys, company_regions, company_users, validate_key
 from .logs import environment_logs
-from .operations import clear_cache, clear_cdn_cache, clear_edge_cache, get_operation, manual_backup, restart_php
+from .operations import (
+    clear_cache,
+    clear_cdn_cache,
+    clear_edge_cache,
+    get_operation,
+    manual_backup,
+    restart_php,
+    update_plugin,
+    update_theme,
+)
 from .sites import get_site, list_sites, site_environments
 from .traffic import TRAFFIC_HANDLERS
 from .wordpress import _installed_handler, environment_backups
@@ -39,6 +48,8 @@ ROUTES: list[Route] = [
     Route("POST", "/sites/cdn/clear-cache", clear_cdn_cache),
     Route("POST", "/sites/edge-caching/clear", clear_edge_cache),
     Route("POST", "/sites/environments/{env_id}/manual-backups", manual_backup),
+    Route("PUT", "/sites/environments/{env_id}/plugins", update_plugin),
+    Route("PUT", "/sites/environments/{env_id}/themes", update_theme),
     Route("GET", "/operations/{operation_id}", get_operation),
     *(
         Route("GET", f"/sites/environments/{{env_id}}/{prefix}{kind}s", _installed_handler(kind, legacy=not prefix))

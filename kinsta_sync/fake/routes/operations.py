@@ -10,8 +10,10 @@ as every call (``FakeKinsta._rate_limit``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,8 @@ class FakeOperation:
     started_at: float  # on the app's clock
     fails: bool
     polls: int = 0
+    # Run once when the operation is first answered as finished (a plugin update installs the new version).
+    on_done: Callable[[], None] | None = None
 
     def answer(self, app: FakeKinsta, now: float) -> Response:
         self.polls += 1
@@ -42,6 +46,11 @@ class FakeOperation:
             return Response(202, {"status": 202, "message": MSG_RUNNING, "data": None})
         if self.fails:
             return Response(500, {"status": 500, "message": MSG_5XX[500], "data": None})
+        if self.on_done is not None:
+            with app._lock:
+                on_done, self.on_done = self.on_done, None
+            if on_done is not None:
+                on_done()
         return Response(200, {"status": 200, "message": MSG_DONE, "data": None})
 
 
@@ -55,7 +64,14 @@ def _json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _start(app: FakeKinsta, request: Request, env_id: str, prefix: str, message: str) -> Response:
+def _start(
+    app: FakeKinsta,
+    request: Request,
+    env_id: str,
+    prefix: str,
+    message: str,
+    on_done: Callable[[], None] | None = None,
+) -> Response:
     if app.agency.environment(env_id) is None:
         raise not_found()
     fault = app.faults.take(request.path, phase="operation")
@@ -65,6 +81,7 @@ def _start(app: FakeKinsta, request: Request, env_id: str, prefix: str, message:
         environment_id=env_id,
         started_at=app._clock(),
         fails=fault is not None,
+        on_done=on_done,
     )
     with app._lock:
         app.operations[operation.id] = operation
@@ -107,6 +124,40 @@ def manual_backup(app: FakeKinsta, request: Request) -> Response:
     if not isinstance(body.get("tag", ""), str):
         raise bad_request("body field 'tag' must be a string")
     return _start(app, request, request.params["env_id"], "backups:add-manual", "Adding a manual backup in progress")
+
+
+def _update_item(kind: str) -> Callable[[FakeKinsta, Request], Response]:
+    """``PUT /sites/environments/{env_id}/plugins`` (or ``themes``) with ``name`` and ``update_version``
+    (REFERENCE §7): 202 ``wp-plugin:update-…``; when the operation ends well the update is installed, so
+    the next read of the plugins lists the new version."""
+
+    def handler(app: FakeKinsta, request: Request) -> Response:
+        body = _json_body(request)
+        env_id = request.params["env_id"]
+        name, version = body.get("name"), body.get("update_version")
+        if not isinstance(name, str) or not name:
+            raise bad_request("body field 'name' is required")
+        if not isinstance(version, str) or not version:
+            raise bad_request("body field 'update_version' is required")
+        if app.agency.environment(env_id) is None:
+            raise not_found()
+        item = next((i for i in app.agency._wordpress[env_id].items(kind) if i.name == name), None)
+        if item is None:
+            raise bad_request(f"{kind} {name!r} is not installed on this environment")
+        if item.update_version != version:
+            raise bad_request(f"{kind} {name!r} has no update to version {version!r}")
+
+        def install() -> None:
+            with contextlib.suppress(ValueError, StopIteration):  # updated or removed meanwhile
+                app.agency.apply_update(env_id, kind, name)
+
+        return _start(app, request, env_id, f"wp-{kind}:update", f"Updating {kind} in progress", on_done=install)
+
+    return handler
+
+
+update_plugin = _update_item("plugin")
+update_theme = _update_item("theme")
 
 
 def get_operation(app: FakeKinsta, request: Request) -> Response:

@@ -254,6 +254,33 @@ def _write_cases(path: str, url: Callable[[FakeKinsta], str], body: Body) -> lis
     return cases
 
 
+def _updatable(app: FakeKinsta, kind: str) -> tuple[str, str, str]:
+    """(live environment id, name, update version) of the first plugin or theme with an update."""
+    for env in app.agency.live_environments():
+        for item in app.agency.wordpress(env.id).items(kind):
+            if item.update_version:
+                return env.id, item.name, item.update_version
+    raise AssertionError(f"no {kind} with an update in the fake agency")
+
+
+def _update_cases(kind: str) -> list[Case]:
+    path = f"/sites/environments/{{env_id}}/{kind}s"
+
+    def url(app: FakeKinsta) -> str:
+        return f"/sites/environments/{_updatable(app, kind)[0]}/{kind}s"
+
+    def body(app: FakeKinsta) -> dict[str, Any]:
+        _, name, version = _updatable(app, kind)
+        return {"name": name, "update_version": version}
+
+    return [
+        Case(path, 202, url, method="put", body=body),
+        Case(path, 401, url, key=None, method="put", body=body),
+        Case(path, 500, url, fault="500", method="put", body=body),
+        Case(path, 400, url, method="put", body=lambda app: {"name": "no-such-plugin", "update_version": "1.0"}),
+    ]
+
+
 def _env_body(app: FakeKinsta) -> dict[str, Any]:
     return {"environment_id": _live(app)}
 
@@ -287,6 +314,8 @@ CASES += [
         lambda app: f"/sites/environments/{_live(app)}/manual-backups",
         lambda app: {"tag": "before update"},
     ),
+    *_update_cases("plugin"),
+    *_update_cases("theme"),
     Case("/operations/{operation_id}", 404, _operation(0.0), note="not registered yet"),
     Case("/operations/{operation_id}", 202, _operation(3.5), note="running"),
     Case("/operations/{operation_id}", 200, _operation(60.0), note="finished"),
@@ -341,10 +370,11 @@ def test_each_response_matches_the_openapi_schema(app: FakeKinsta, case: Case) -
 
 
 def test_every_documented_status_is_exercised() -> None:
-    exercised = {(case.path, case.status) for case in CASES}
-    methods = {case.path: case.method for case in CASES}
-    documented = {(path, status) for path, method in methods.items() for status in documented_statuses(path, method)}
-    assert documented - exercised == UNREACHABLE
+    # By path and method: the plugins and themes paths are read (GET) and written (PUT, an update).
+    exercised = {(case.path, case.method, case.status) for case in CASES}
+    routes = {(case.path, case.method) for case in CASES}
+    documented = {(path, method, status) for path, method in routes for status in documented_statuses(path, method)}
+    assert {(path, status) for path, _, status in documented - exercised} == UNREACHABLE
     assert exercised <= documented, "every case must use a status the document lists"
 
 
