@@ -110,3 +110,47 @@ def test_an_update_to_a_version_seen_before_is_a_new_event(account, agency):
 
     rows = UpdateEvent.objects.filter(environment__kinsta_id=env.id, name=item.name).order_by("seen_at")
     assert [(r.from_version, r.to_version) for r in rows] == [(before, after), (after, before), (before, after)]
+
+
+def test_the_report_says_when_and_by_whom_an_update_in_the_activity_log_was_made(account, agency, client, staff_user):
+    from django.utils import timezone
+    from django.utils.html import escape
+
+    from kinsta_sync.models import Site
+    from tests.factories import assign, make_client
+
+    run_sync(account=account, steps=STEPS)
+    env, item = an_update(agency)
+    before, after = agency.apply_update(env.id, "plugin", item.name)
+    entry = agency.activity[0]
+    run_sync(account=account, steps=STEPS)
+    acme = make_client("Acme Corp", slug="acme")
+    assign(Site.objects.filter(kinsta_id=agency.sites[0].id), acme)
+    client.force_login(staff_user)
+
+    today = timezone.localdate()  # the update was made now: a period that includes today
+    html = client.get(f"/clients/acme/?start={today.replace(day=1)}&end={today}").content.decode()
+
+    day = timezone.localtime(when(entry.created_at)).strftime("%-d %b")
+    who = entry.initiated_by.full_name  # the fake's first user has a hostile name: shown as text
+    assert f"{item.title} {before} → {after} on {day} by {escape(who)}" in html
+    assert "<script>alert" not in html
+
+
+def test_an_update_the_hourly_activity_saw_first_becomes_the_observed_event_at_the_daily_sync(account, agency):
+    run_sync(account=account, steps=STEPS)
+    env, item = an_update(agency)
+    before, after = agency.apply_update(env.id, "plugin", item.name)
+    entry = agency.activity[0]
+
+    run_sync(account=account, steps=("sites", "activity"))  # the hourly run: only the log knows it yet
+    only_logged = UpdateEvent.objects.get(activity__kinsta_id=entry.id)
+    assert (only_logged.observed, only_logged.from_version, only_logged.to_version) == (False, "", after)
+
+    run_sync(account=account, steps=("sites", "wordpress"))  # the daily run sees the new version
+
+    rows = list(UpdateEvent.objects.filter(environment__kinsta_id=env.id, name=item.name))
+    assert [(r.observed, r.from_version, r.to_version, r.activity.kinsta_id) for r in rows] == [
+        (True, before, after, entry.id)
+    ]
+    assert rows[0].happened_at == when(entry.created_at)
