@@ -202,10 +202,10 @@ class InstalledItemAdmin(ReadOnlyAdmin):
 
 @admin.register(UpdateEvent)
 class UpdateEventAdmin(ReadOnlyAdmin):
-    list_display = ["seen_at", "name", "from_version", "to_version", "environment"]
+    list_display = ["happened_at", "name", "from_version", "to_version", "environment", "updated_by", "observed"]
     search_fields = ["name", "title", "environment__site__display_name"]
     list_select_related = ["environment__site"]
-    date_hierarchy = "seen_at"
+    date_hierarchy = "happened_at"
 
 
 @admin.register(Backup)

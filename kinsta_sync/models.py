@@ -8,6 +8,7 @@ history. This app knows nothing about clients or reports (imports point dashboar
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -358,28 +359,44 @@ class InstalledItem(models.Model):
 
 
 class UpdateEvent(models.Model):
-    """A version change of a plugin or theme that a sync observed (the update may have been made anywhere:
-    MyKinsta, WP admin, an auto-update). Unique, so seeing the same change again adds nothing."""
+    """An update of a plugin or theme: a version change a sync observed (made anywhere: MyKinsta, WP admin, an
+    auto-update), merged with Kinsta's activity entry of the same update when there is one, or an update only
+    the activity log knows (done and undone between two syncs, or before the first sync: `observed` False)."""
 
     environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="update_events")
     kind = models.CharField(max_length=10, choices=ItemKind.choices)
     name = models.TextField()
     title = models.TextField(blank=True)
-    from_version = models.TextField()
+    from_version = models.TextField(blank=True, help_text="Empty when only the activity log knows the update.")
     to_version = models.TextField()
-    seen_at = models.DateTimeField(help_text="When a sync first saw the new version.")
+    seen_at = models.DateTimeField(help_text="When a sync first saw the new version (the activity's time if none).")
+    happened_at = models.DateTimeField(help_text="When it happened: the activity's time if known, else seen_at.")
+    observed = models.BooleanField(default=True, help_text="False: known only from the activity log.")
+    activity = models.OneToOneField(
+        ActivityLogEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="update_event"
+    )
+    updated_by = models.TextField(blank=True, help_text="Who did it, from the activity entry.")
 
     class Meta:
-        ordering = ["-seen_at", "name"]
+        ordering = ["-happened_at", "name"]
         constraints = [
+            # seen_at is part of it: an update to a version seen before (updated, rolled back, updated again)
+            # is a new event; a sync creates an event only when the stored version differs, so a second sync
+            # of the same state adds none.
             models.UniqueConstraint(
-                fields=["environment", "kind", "name", "from_version", "to_version"], name="unique_update_event"
+                fields=["environment", "kind", "name", "from_version", "to_version", "seen_at"],
+                name="unique_update_event_seen",
             ),
         ]
-        indexes = [models.Index(fields=["environment", "seen_at"], name="update_event_env_time")]
+        indexes = [models.Index(fields=["environment", "happened_at"], name="update_event_env_happened")]
 
     def __str__(self) -> str:
         return f"{self.name} {self.from_version} -> {self.to_version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.happened_at is None:
+            self.happened_at = self.seen_at  # until an activity entry says when it happened
+        super().save(*args, **kwargs)
 
 
 class Backup(models.Model):

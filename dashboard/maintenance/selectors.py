@@ -105,9 +105,9 @@ def maintenance_report(*, client: Client, period: Period, site_id: int | None = 
         .values(*_ITEM_FIELDS)
     )
     events = list(
-        UpdateEvent.objects.filter(environment_id__in=list(by_pk), seen_at__gte=start, seen_at__lt=end)
-        .order_by("-seen_at", "name")
-        .values("environment_id", "kind", "name", "title", "from_version", "to_version", "seen_at")
+        UpdateEvent.objects.filter(environment_id__in=list(by_pk), happened_at__gte=start, happened_at__lt=end)
+        .order_by("-happened_at", "name")
+        .values("environment_id", "kind", "name", "title", "from_version", "to_version", "happened_at", "updated_by")
     )
     backups = {
         row["environment_id"]: row
@@ -154,7 +154,10 @@ def maintenance_report(*, client: Client, period: Period, site_id: int | None = 
             "title": e["title"] or e["name"],
             "from_version": e["from_version"],
             "to_version": e["to_version"],
-            "seen_at": _iso(e["seen_at"]),
+            # When it happened (Kinsta's activity time when the log has it, else when a sync first saw it); the
+            # key keeps its name so the sends' stored snapshots still render.
+            "seen_at": _iso(e["happened_at"]),
+            "updated_by": e["updated_by"],
         }
         for e in events
     ]

@@ -163,14 +163,42 @@ class FakeAgency:
         """The environment's plugins, themes and backups (KeyError for an unknown id)."""
         return self._wordpress[env_id]
 
-    def apply_update(self, env_id: str, kind: str, name: str) -> tuple[str, str]:
+    def apply_update(self, env_id: str, kind: str, name: str, *, logged: bool = True) -> tuple[str, str]:
         """Install the available update of one plugin or theme, as done in MyKinsta or WP admin between two
-        syncs; returns (from, to). ValueError when it has no update."""
+        syncs; returns (from, to). ValueError when it has no update. ``logged``: Kinsta's activity log gets
+        an ``updatePlugin`` / ``updateTheme`` entry for it, now, by the first user (as a MyKinsta update
+        would; an update in WP admin leaves none)."""
         item = next(i for i in self._wordpress[env_id].items(kind) if i.name == name)
         if item.update_version is None:
             raise ValueError(f"{kind} {name} has no update available")
         before, item.version = item.version, item.latest
+        if logged:
+            self.log_update(env_id, kind, item.title, item.version)
         return before, item.version
+
+    def log_update(self, env_id: str, kind: str, title: str, version: str, *, at_ms: int | None = None) -> None:
+        """Add Kinsta's activity entry of an update (newest first, the next id), in the shape make_activity
+        uses for its own update entries."""
+        site, env = self._envs_by_id[env_id]
+        self.activity.insert(
+            0,
+            FakeActivity(
+                id=max((a.id for a in self.activity), default=34_100_000) + 1,
+                category="siteActions",
+                type="updatePlugin" if kind == "plugin" else "updateTheme",
+                site_id=site.id,
+                created_at=at_ms if at_ms is not None else int(datetime.now(UTC).timestamp() * 1000),
+                is_done=True,
+                has_failed=False,
+                has_warning=False,
+                public_error=None,
+                ip_address="203.0.113.7",
+                initiated_by=self.users[0] if self.users else None,
+                api_key=None,
+                user_agent=None,
+                descriptions=[f'Update {kind} "{title}" to {version} on "{site.display_name}" ({env.display_name})'],
+            ),
+        )
 
     def uninstall(self, env_id: str, kind: str, name: str) -> None:
         """Delete a plugin or theme from the environment (it vanishes from the list)."""

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from kinsta_sync.models import ActivityLogEntry, Site
 from kinsta_sync.sync.strings import fit
+from kinsta_sync.sync.update_activity import merge_update_activity
 from kinsta_sync.sync.upsert import _upsert_changed
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ def sync_activity(ctx: _Context) -> None:
             on_create={"account": account},
         )
         ctx.flush()
+    merge_update_activity(ctx)
     if STEP_ACTIVITY not in ctx.failed_steps and newest_id is not None:
         account.activity_cursor_id = newest_id
         account.save(update_fields=["activity_cursor_id", "updated_at"])

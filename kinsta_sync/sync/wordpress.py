@@ -9,7 +9,9 @@ What a run keeps:
 * `InstalledItem` rows, one per environment, kind and slug, updated only where something changed. A plugin no
   longer listed is marked removed (never deleted); a list with an item whose name could not be read removes
   nothing, since nobody knows which plugin it was.
-* An `UpdateEvent` for each version change seen (unique, so seeing it again adds none).
+* An `UpdateEvent` for each version change seen (only where the stored version differs, so seeing it again
+  adds none; an update to a version seen before is a new event), merged with Kinsta's activity entries for
+  updates at the end of the step (`kinsta_sync.sync.update_activity`).
 * `Backup` rows by Kinsta id; backups Kinsta expired stay.
 
 An environment whose calls fail is recorded on the run with its id and keeps what was stored; the next run
@@ -30,6 +32,7 @@ from kinsta_sync.models import Backup as BackupRow
 from kinsta_sync.models import Environment, UpdateEvent
 from kinsta_sync.models import InstalledItem as InstalledRow
 from kinsta_sync.sync.strings import fit
+from kinsta_sync.sync.update_activity import merge_update_activity
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -92,6 +95,7 @@ def sync_wordpress(ctx: _Context) -> None:
                 Environment.objects.filter(pk=env.pk).update(backups_synced_at=now)
         ctx.run.progress_done += 1
         ctx.flush()
+    merge_update_activity(ctx)
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,8 @@ def _store_installed(env: Environment, kind: str, parsed: _Listed, *, now: datet
             continue
         if row.version and values["version"] and row.version != values["version"]:
             events.append(UpdateEvent(environment=env, kind=kind, name=name, title=values["title"],
-                                      from_version=row.version, to_version=values["version"], seen_at=now))  # fmt: skip
+                                      from_version=row.version, to_version=values["version"], seen_at=now,
+                                      happened_at=now))  # fmt: skip
         if row.removed_at is None and all(getattr(row, f) == values[f] for f in _ITEM_FIELDS):
             counts.unchanged += 1
         else:

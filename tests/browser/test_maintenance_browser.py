@@ -73,3 +73,37 @@ def test_staff_write_the_agencys_note_in_the_browser(browser, live_server, clien
     assert "?start=" in page.url
     note.screenshot(path=str(screenshot_dir / "agency-note-1366.png"))
     context.close()
+
+
+@pytest.mark.needs("pango")
+def test_the_draft_review_shows_the_agencys_note_before_sending(
+    browser, live_server, client_a, settings, tmp_path, screenshot_dir
+):
+    from datetime import date
+
+    from dashboard.delivery.sends import ensure_send, prepare_send
+    from dashboard.maintenance.models import AgencyNote
+    from dashboard.reports.periods import Period
+
+    settings.CHROMIUM_PATH = "/nonexistent/chromium"  # the PDF's tables, not its charts: this test is the page
+    settings.REPORTS_ROOT = tmp_path
+    period = Period(date(2026, 1, 1), date(2026, 1, 31))
+    AgencyNote.objects.create(client=client_a, period_start=period.start, period_end=period.end,
+                              text="Updated WooCommerce to 8.9.3.\nRenewed the <b>SSL</b> certificate.")  # fmt: skip
+    send, _ = ensure_send(client=client_a, period=period, compare="none", recipients=["boss@acme.example"],
+                          review_required=True)  # fmt: skip
+    prepare_send(send)
+    get_user_model().objects.create_user("staff", password=STAFF_PASSWORD, is_staff=True, is_superuser=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    login_in_browser(page, live_server, "staff", STAFF_PASSWORD)
+    response = page.goto(f"{live_server.url}/clients/acme/reports/")
+    assert response is not None and response.status == 200
+    review = page.locator(f"[data-draft-review='{send.pk}']")
+    first = review.locator("[data-review-section]").first
+    assert first.get_attribute("data-review-section") == "agency-note"
+    assert "Updated WooCommerce to 8.9.3.\nRenewed the <b>SSL</b> certificate." in first.inner_text()
+    assert review.locator("b").count() == 0
+    page.locator("table.sends").screenshot(path=str(screenshot_dir / "draft-review-1366.png"))
+    context.close()

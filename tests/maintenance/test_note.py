@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client as HttpClient
 
+from dashboard.delivery.models import ReportSend
 from dashboard.delivery.sends import deliver, ensure_send
 from dashboard.delivery.sharing import create_share_link, share_path
 from dashboard.maintenance.models import AgencyNote
@@ -108,3 +109,32 @@ def test_the_pdf_and_the_email_show_the_note(client, writer, client_a, client_b,
     message = mail.outbox[-1]
     assert NOTE in message.body
     assert "Updated WooCommerce.<br>Fixed the &lt;b&gt;contact form&lt;/b&gt;" in message.alternatives[0][0]
+
+
+@pytest.mark.needs("pango")
+def test_the_draft_review_shows_the_note_the_send_stored_escaped_first(client, writer, client_a, settings, tmp_path):
+    from dashboard.delivery.sends import prepare_send
+
+    _note(client_a)
+    settings.CHROMIUM_PATH = "/nonexistent/chromium"
+    settings.REPORTS_ROOT = tmp_path
+    send, _ = ensure_send(client=client_a, period=Period(date(2026, 1, 1), date(2026, 1, 31)), compare="none",
+                          recipients=["boss@acme.example"], review_required=True)  # fmt: skip
+    prepare_send(send)
+    # The review shows what the send stored, not what the note says now.
+    AgencyNote.objects.filter(client=client_a).update(text="Rewritten after the draft")
+    client.force_login(writer)
+
+    html = client.get("/clients/acme/reports/").content.decode()
+
+    review = html[html.index(f'data-draft-review="{send.pk}"') :]
+    review = review[: review.index("</tr>")]
+    assert "Updated WooCommerce.<br>Fixed the &lt;b&gt;contact form&lt;/b&gt; &amp; &quot;=cmd&quot;" in review
+    assert "Rewritten after the draft" not in html
+    names = [part.split('"', 1)[0] for part in review.split('data-review-section="')[1:]]
+    assert names[0] == "agency-note", names
+    assert "<b>contact form" not in html
+
+    # Sent, it is no longer a draft to review.
+    ReportSend.objects.filter(pk=send.pk).update(status=ReportSend.Status.SENT)
+    assert "data-draft-review" not in client.get("/clients/acme/reports/").content.decode()

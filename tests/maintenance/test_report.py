@@ -178,3 +178,28 @@ def test_a_period_outside_the_update_leaves_it_out(client, staff_user, maintaine
     old = date.today() - timedelta(days=200)
     html = page(client, f"/clients/acme/?start={old}&end={old + timedelta(days=10)}")
     assert "Yoast SEO 22.6" not in html
+
+
+def test_updates_from_the_activity_log_show_when_they_happened_and_who_did_them(client, staff_user, maintained):
+    from kinsta_sync.models import UpdateEvent
+
+    shop = maintained["shop"].live
+    now = timezone.now()
+    # Only the activity log knows it (done and undone between two syncs): no from version; a hostile name.
+    UpdateEvent.objects.create(environment=shop, kind="plugin", name="elementor", title="Elementor",
+                               to_version="3.22.1", seen_at=now - timedelta(days=5),
+                               happened_at=now - timedelta(days=5),
+                               observed=False, updated_by="<b>Mallory</b>")  # fmt: skip
+    # Seen by a sync two days ago, but the activity log says it happened 40 days ago: outside the 30 days.
+    UpdateEvent.objects.create(environment=shop, kind="plugin", name="jetpack", title="Jetpack", from_version="13.4",
+                               to_version="13.5", seen_at=now - timedelta(days=2),
+                               happened_at=now - timedelta(days=40), updated_by="Jane")  # fmt: skip
+    client.force_login(staff_user)
+
+    html = page(client, "/clients/acme/?period=30d")
+
+    section = html[html.index('id="maintenance-heading"') : html.index('class="kpis')]
+    day = (timezone.localtime(now) - timedelta(days=5)).strftime("%-d %b")
+    assert f"Elementor updated to 3.22.1 on {day} by &lt;b&gt;Mallory&lt;/b&gt;" in section
+    assert "<b>Mallory" not in html
+    assert "Jetpack 13.4" not in section

@@ -26,6 +26,7 @@ from dashboard.delivery.forms import SendNowForm, ShareLinkForm
 from dashboard.delivery.models import ReportSchedule, ReportSend, ShareLink
 from dashboard.delivery.views.common import in_client_context
 from dashboard.exports.downloads import attachment, report_file_name
+from dashboard.reports import sections
 from dashboard.reports.periods import describe_query
 
 
@@ -46,6 +47,9 @@ class SendRow:
     has_pdf: bool
     charts_drawn: bool
     kpis: tuple[dict[str, Any], ...]
+    # A draft's review (staff): every section the e-mail will show, from what the send stored (the agency's
+    # note first), as {"top": [BuiltSection], "end": [...]}; None for the other sends.
+    review: dict[str, list[sections.BuiltSection]] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,17 @@ def _send_rows(client: Client, *, staff: bool) -> list[SendRow]:
             has_pdf=bool(s.pdf),
             charts_drawn=s.charts_drawn,
             kpis=tuple((s.numbers or {}).get("kpis", [])),
+            review=_review(s) if staff and s.status == ReportSend.Status.DRAFT else None,
         )
         for s in sends[:200]
     ]
+
+
+def _review(send: ReportSend) -> dict[str, list[sections.BuiltSection]]:
+    """What a draft's e-mail will show of the installed apps' sections: its stored snapshots, rendered through
+    the e-mail templates (dashboard.delivery does not import the apps that made them)."""
+    stored = (send.numbers or {}).get("sections")
+    return sections.from_snapshots(stored if isinstance(stored, dict) else None, sections.SURFACE_EMAIL)
 
 
 def _share_rows(request: HttpRequest, client: Client) -> list[ShareRow]:
