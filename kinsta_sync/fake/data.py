@@ -88,11 +88,31 @@ class FakeAgency:
         for index, site in enumerate(agency.sites):
             for env in site.environments:
                 agency._wordpress[env.id] = make_wordpress(index, site, env, today, hostile=spec.hostile)
+        agency._name_logged_updates()
         if spec.numeric_label_ids:
             number_some_labels(agency.sites)
         if spec.hostile_everywhere:
             make_everything_hostile(agency)
         return agency
+
+    def _name_logged_updates(self) -> None:
+        """Make the generated log's plugin and theme updates name an item installed in their environment, updated
+        to the version it has now: the log is history, so it agrees with what a sync then finds (without this,
+        its random plugins and versions became updates of items the environment never had). Picked by a stream
+        seeded by the entry's id, so nothing else a seed generates changes."""
+        for entry in self.activity:
+            if entry.type not in ("updatePlugin", "updateTheme") or entry.site_id is None or not entry.descriptions:
+                continue
+            site = self._sites_by_id[entry.site_id]
+            env = next((e for e in site.environments if entry.descriptions[0].endswith(f"({e.display_name})")), None)
+            kind = "plugin" if entry.type == "updatePlugin" else "theme"
+            items = self._wordpress[env.id].items(kind) if env is not None else []
+            if not items:
+                continue
+            item = random.Random(f"{entry.id}:logged-update").choice(items)
+            entry.descriptions[0] = (
+                f'Update {kind} "{item.title}" to {item.version} on "{site.display_name}" ({env.display_name})'
+            )
 
     # --- queries -------------------------------------------------------------------------------
 
