@@ -9,11 +9,14 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import signing
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clients.models import AgencyBranding
 from dashboard.delivery.models import ShareLink
 from dashboard.delivery.sharing import create_share_link, resolve_share_token, share_path, share_token
+from kinsta_sync.models import AnalyticsPoint, Site, SyncRun
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +86,39 @@ def test_the_link_shows_the_same_numbers_as_the_report_page(client, link, staff_
     page = client.get("/clients/acme/?period=30d&compare=previous").context["report"]
     assert shared.kpis == page.kpis
     assert shared.period == page.period
+
+
+def test_a_link_opened_again_reads_the_report_from_the_cache_until_a_sync_ends(client, link):
+    url = share_path(link)
+    first, cold = _get(client, url)
+    again, warm = _get(client, url)
+    # Warm: the link with its client, the view counter, the data version, the branding and the sections built
+    # on every view (work done, the agency's note, the quota); the report and the cached sections (traffic,
+    # maintenance) come from the report cache. The first view ran 19 on 2026-12-02.
+    assert warm == 7 < cold
+    assert again.content.decode().count("kpi-value") == first.content.decode().count("kpi-value")
+
+    # New figures arrive, and the sync that brought them ends: the next view shows them.
+    before = first.context["report"].kpi("visits").value
+    shop = Site.objects.get(name="acme-shop")
+    live_visits = AnalyticsPoint.objects.filter(environment__site=shop, environment__is_live=True, metric="visits")
+    point = live_visits.order_by("-day").first()
+    point.value += 1000
+    point.save(update_fields=["value"])
+    assert _get(client, url)[0].context["report"].kpi("visits").value == before  # no sync has ended yet
+    now = timezone.now()
+    SyncRun.objects.create(account=shop.account, trigger=SyncRun.Trigger.MANUAL, status=SyncRun.Status.SUCCESS,
+                           started_at=now, finished_at=now)  # fmt: skip
+    after, recomputed = _get(client, url)
+    assert after.context["report"].kpi("visits").value == before + 1000
+    assert recomputed > warm
+
+
+def _get(http, url: str):  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as queries:
+        response = http.get(url)
+    assert response.status_code == 200
+    return response, len(queries.captured_queries)
 
 
 @pytest.mark.needs("pango")

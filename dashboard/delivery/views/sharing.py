@@ -124,11 +124,14 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _shared_report(link: ShareLink) -> tuple[ClientReport, str]:
+def _shared_report(link: ShareLink, version: str | None = None) -> tuple[ClientReport, str]:
+    """The linked report; with the report data `version` (dashboard.reports.cache) from the report cache."""
     query = QueryDict(mutable=True)
     query.update(sharing.clean_query(link.query))
     period, compare = client_periods(query, link.client)
-    report = client_report(client=link.client, period=period, compare=compare, audience=AUDIENCE_SHARE)
+    report = client_report(
+        client=link.client, period=period, compare=compare, audience=AUDIENCE_SHARE, cache_version=version
+    )
     return report, compare_key(compare)
 
 
@@ -142,8 +145,11 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
         return gone
     client = link.client
     with in_client_context(client, language=client.language):
+        # The report and the cached sections come from the report cache, as on the report page: a client's
+        # contact who opens the link several times, or several contacts, cost one build per data version.
+        version = report_cache.data_version()
         try:
-            report, _compare = _shared_report(link)
+            report, _compare = _shared_report(link, version)
         except InvalidPeriod as error:
             return _private(HttpResponseBadRequest("\n".join(error.messages), content_type="text/plain; charset=utf-8"))
         sharing.record_view(link)
@@ -155,6 +161,7 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
             "sections": sections.build(
                 sections.SectionRequest(client, report.period, report.compare_period, AUDIENCE_SHARE),
                 sections.SURFACE_PAGE,
+                version=version,
             ),
             "charts": charts.client_charts(report),
             "plotly_locale": charts.plotly_locale(),
