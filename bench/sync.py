@@ -11,7 +11,9 @@ The app's limit (`--rpm`) and the fake's limit (Kinsta's 120/min scaled by the s
 are raised together so the benchmark takes minutes instead of hours; the shape of the run is the same.
 Targets (issue 2): at most 4 analytics requests per environment per daily run plus a constant per company;
 at least 90 % of the allowed rate; no 429 when nothing else uses the budget. Issue 14: at most 3 more per
-environment for plugins, themes and backups (the wordpress step), printed on their own line.
+environment for plugins, themes and backups (the wordpress step), printed on their own line. Issue 17: at
+most 4 per live environment for response codes, countries, referrers and devices (the traffic step), also on
+their own line.
 """
 
 from __future__ import annotations
@@ -96,7 +98,11 @@ def main() -> None:
         )
         if run.status != SyncRun.Status.SUCCESS:
             print(f"  run status {run.status}: {run.errors[:3]}")
-    analytics_requests = sum(n for route, n in app.stats.by_path.items() if "/analytics/" in route)
+    # Issue 2's four metrics; the traffic step's response codes, countries, referrers and devices (issue 17: at
+    # most 4 per live environment) share the /analytics/ prefix and are counted apart.
+    traffic_routes = ("/response-codes", "/top-countries", "/top-referrers", "/visits-dispersion")
+    traffic_requests = sum(n for route, n in app.stats.by_path.items() if route.endswith(traffic_routes))
+    analytics_requests = sum(n for route, n in app.stats.by_path.items() if "/analytics/" in route) - traffic_requests
     wordpress_routes = ("/wp-plugins", "/wp-themes", "/plugins", "/themes", "/backups")
     wordpress_requests = sum(n for route, n in app.stats.by_path.items() if route.endswith(wordpress_routes))
     print(
@@ -107,8 +113,9 @@ def main() -> None:
     print(
         f"\ndaily run: {analytics_requests} analytics requests for {Environment.objects.count()} environments "
         f"({analytics_requests / envs:.2f} each), {wordpress_requests} plugin/theme/backup requests "
-        f"({wordpress_requests / envs:.2f} each) + {app.stats.requests - analytics_requests - wordpress_requests} "
-        "per company"
+        f"({wordpress_requests / envs:.2f} each), {traffic_requests} traffic requests for {live} live environments "
+        f"({traffic_requests / live:.2f} each) + "
+        f"{app.stats.requests - analytics_requests - wordpress_requests - traffic_requests} per company"
     )
     server.stop()
 
