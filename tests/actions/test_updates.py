@@ -34,13 +34,6 @@ def sync_wordpress(account) -> None:
     run_sync(account=account, steps=(STEP_VALIDATE, STEP_SITES, STEP_WORDPRESS))
 
 
-@pytest.fixture
-def maintained(synced):
-    """The sites with their plugins, themes and backups mirrored (the wordpress step)."""
-    sync_wordpress(synced)
-    return synced
-
-
 def updatable(kind: str) -> InstalledItem:
     item = (
         InstalledItem.objects.filter(kind=kind, environment__is_live=True, removed_at__isnull=True)
