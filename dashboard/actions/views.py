@@ -59,7 +59,9 @@ def confirm_action(request: HttpRequest, slug: str, site_id: int, action: str) -
         if not environments:
             raise Http404("No such plugin or theme with an update available.")
         item = next(iter(sorted(updatable.values(), key=lambda i: environments.index(i.environment))))
-    form = ConfirmForm(request.POST or None, environments=environments)
+    form = ConfirmForm(
+        request.POST or None, environments=environments, initial={"environment": _chosen(request, environments)}
+    )
     if request.method == "POST" and form.is_valid():
         environment = form.environments[form.cleaned_data["environment"]]
         try:
@@ -88,6 +90,13 @@ def confirm_action(request: HttpRequest, slug: str, site_id: int, action: str) -
         }
     context = {"client": client, "site": site, "action": action, "label": label, "form": form, "item": item}
     return render(request, "actions/confirm.html", context, status=400 if form.errors else 200)
+
+
+def _chosen(request: HttpRequest, environments: list[Environment]) -> str | None:
+    """The environment the clicked button was for (?environment=<id>), when it is one offered here: an id of
+    another site's environment (or of none) is ignored, so the link can never reach past the site."""
+    wanted = request.GET.get("environment", "")
+    return wanted if any(str(env.pk) == wanted for env in environments) else None
 
 
 def run_page(request: HttpRequest, run_id: int) -> HttpResponse:

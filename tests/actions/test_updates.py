@@ -13,6 +13,7 @@ from django.utils.html import escape
 
 from dashboard.actions.models import ActionRun
 from kinsta_sync.models import InstalledItem, UpdateEvent
+from tests.actions.test_views import selected_environment
 from tests.factories import assign
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -141,11 +142,13 @@ def test_staff_with_the_permission_update_a_plugin_from_the_site_page(
     client.force_login(runner)
 
     page = client.get(f"/clients/acme/sites/{site.pk}/").content.decode()
-    assert escape(update_url(client_a, item)) in page
+    row_url = update_url(client_a, item) + f"&environment={item.environment_id}"  # the row's environment
+    assert escape(row_url) in page
 
-    confirm = client.get(update_url(client_a, item))
+    confirm = client.get(row_url)
     assert confirm.status_code == 200
     assert f"from {item.version} to {item.update_version}" in confirm.content.decode()
+    assert selected_environment(confirm.content.decode()) == str(item.environment_id)
 
     env = item.environment
     response = client.post(update_url(client_a, item), {"environment": str(env.pk), "name": item.name})
