@@ -44,7 +44,7 @@ def reply(text: str) -> dict[str, Any]:
 
 
 def plain(value: Any) -> str:
-    # Slack reads &, < and > as markup (links, mentions): escape what came from Kinsta.
+    # Slack reads &, < and > as markup (links, mentions): escape what came from Kinsta or from the user.
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
