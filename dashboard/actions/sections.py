@@ -28,6 +28,8 @@ def build_panel(request: sections.SectionRequest) -> dict[str, Any] | None:
         "site_id": request.site_id,
         "client": request.client,
         "actions": SIMPLE_ACTIONS if may_run else [],
+        # One row of buttons per environment: each opens the confirmation with that environment chosen.
+        "environments": selectors.site_environments(request.site_id) if may_run else [],
         "runs": selectors.recent_runs(request.site_id),
         "schedules": selectors.schedules_for_site(request.site_id, request.client),
     }

@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.actions.models import Action, ActionRun, ActionSchedule
+from kinsta_sync.models import Environment
 
 # How a finished action reads in the client's report ("Cache cleared on 3 Nov, 03:00").
 DONE_LABELS = {
@@ -88,6 +89,11 @@ def recent_runs(site_id: int, limit: int = RECENT_RUNS) -> list[ActionRun]:
         .select_related("environment", "requested_by")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def site_environments(site_id: int) -> list[Environment]:
+    """The site's present environments, live first, as the confirmation page offers them; one query."""
+    return list(Environment.objects.filter(site_id=site_id, removed_at__isnull=True).order_by("-is_live", "name"))
 
 
 def schedules_for_site(site_id: int, client: Any) -> list[ActionSchedule]:

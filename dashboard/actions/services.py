@@ -74,6 +74,20 @@ def find_environment(site: Site, name: str = "live") -> Environment:
     return environment
 
 
+def find_item_name(environment: Environment, kind: str, reference: str) -> str:
+    """The slug of the plugin or theme that ``reference`` names on the environment: ``reference`` itself when
+    it is a slug there, else the slug of the one item titled so (case-insensitive); Refused when several are.
+    A reference that names nothing is returned as is, for ``request_action`` to refuse with its reason."""
+    reference = reference.strip()
+    present = InstalledItem.objects.filter(environment=environment, kind=kind, removed_at__isnull=True)
+    if not reference or present.filter(name=reference).exists():
+        return reference
+    slugs = list(present.filter(title__iexact=reference).values_list("name", flat=True)[:2])
+    if len(slugs) > 1:
+        raise Refused(f"Several {kind}s on {environment.name} are titled {reference!r}; give the slug.")
+    return slugs[0] if slugs else reference
+
+
 def request_action(
     *,
     site: Site,

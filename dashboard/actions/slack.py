@@ -15,7 +15,7 @@ from typing import Any
 from dashboard.actions.models import ActionRun
 
 MAX_AGE_SECONDS = 5 * 60
-SLACK_ACTIONS = ("clear-cache", "restart-php")
+SLACK_ACTIONS = ("clear-cache", "restart-php", "update-plugin", "update-theme")
 
 
 def signature_for(secret: str, timestamp: str, body: bytes) -> str:
@@ -43,17 +43,28 @@ def reply(text: str) -> dict[str, Any]:
     return {"response_type": "ephemeral", "text": text}
 
 
-def _plain(value: Any) -> str:
-    # Slack reads &, < and > as markup (links, mentions): escape what came from Kinsta.
+def plain(value: Any) -> str:
+    # Slack reads &, < and > as markup (links, mentions): escape what came from Kinsta or from the user.
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _what_and_where(action_run: ActionRun) -> str:
+    """E.g. "Update a plugin WooCommerce → 8.9.3 on Acme Shop (live)", escaped: the names come from Kinsta."""
+    what = action_run.get_action_display()
+    if action_run.item_name:
+        what += f" {plain(action_run.item_title or action_run.item_name)} → {plain(action_run.item_version)}"
+    site = plain(action_run.site.display_name or action_run.site.name)
+    return f"{what} on {site} ({plain(action_run.environment.name)})"
+
+
+def started_text(action_run: ActionRun) -> str:
+    return f"Started: {_what_and_where(action_run)} (run {action_run.pk}). The end is reported here."
+
+
 def end_message(action_run: ActionRun) -> dict[str, Any]:
-    site = _plain(action_run.site.display_name or action_run.site.name)
-    env = _plain(action_run.environment.name)
-    text = f"{action_run.get_action_display()} on {site} ({env}): {action_run.get_state_display().lower()}"
+    text = f"{_what_and_where(action_run)}: {action_run.get_state_display().lower()}"
     if action_run.message:
-        text += f" ({_plain(action_run.message)})"
+        text += f" ({plain(action_run.message)})"
     return {"response_type": "ephemeral", "replace_original": False, "text": text}
 
 
@@ -63,13 +74,13 @@ def status_text(site: Any) -> str:
     environment's backups were read) and the last manual backup made from here."""
     from kinsta_sync.models import Backup, SyncRun
 
-    lines = [f"*{_plain(site.display_name or site.name)}* ({_plain(site.name)}, status {_plain(site.status or '?')})"]
+    lines = [f"*{plain(site.display_name or site.name)}* ({plain(site.name)}, status {plain(site.status or '?')})"]
     environments = list(site.environments.filter(removed_at__isnull=True).order_by("-is_live", "name"))
     for env in environments:
-        php = _plain(env.php_version or "?")
-        wordpress = _plain(env.wordpress_version or "?")
-        domain = _plain(env.primary_domain or "no domain")
-        lines.append(f"• {_plain(env.name)}: {domain}, PHP {php}, WordPress {wordpress}")
+        php = plain(env.php_version or "?")
+        wordpress = plain(env.wordpress_version or "?")
+        domain = plain(env.primary_domain or "no domain")
+        lines.append(f"• {plain(env.name)}: {domain}, PHP {php}, WordPress {wordpress}")
     last_sync = (
         SyncRun.objects.filter(account_id=site.account_id, finished_at__isnull=False)
         .order_by("-finished_at")
@@ -87,7 +98,7 @@ def status_text(site: Any) -> str:
             .first()
         )
         lines.append(
-            f"Last backup: {latest[0]:%Y-%m-%d %H:%M} UTC ({_plain(latest[1] or '?')}, {_plain(latest[2])})"
+            f"Last backup: {latest[0]:%Y-%m-%d %H:%M} UTC ({plain(latest[1] or '?')}, {plain(latest[2])})"
             if latest
             else "Last backup: none listed by Kinsta"
         )

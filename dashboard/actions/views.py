@@ -22,7 +22,7 @@ from clients.access import get_client_for_user, is_staff, require_permission, re
 from dashboard.actions import services, slack
 from dashboard.actions.models import ITEM_ACTIONS, Action, ActionRun, SlackUser
 from dashboard.actions.sections import PERM_RUN_ACTION
-from kinsta_sync.models import InstalledItem, Site
+from kinsta_sync.models import Environment, InstalledItem, Site
 
 REFRESH_SECONDS = 2
 
@@ -59,7 +59,9 @@ def confirm_action(request: HttpRequest, slug: str, site_id: int, action: str) -
         if not environments:
             raise Http404("No such plugin or theme with an update available.")
         item = next(iter(sorted(updatable.values(), key=lambda i: environments.index(i.environment))))
-    form = ConfirmForm(request.POST or None, environments=environments)
+    form = ConfirmForm(
+        request.POST or None, environments=environments, initial={"environment": _chosen(request, environments)}
+    )
     if request.method == "POST" and form.is_valid():
         environment = form.environments[form.cleaned_data["environment"]]
         try:
@@ -90,6 +92,13 @@ def confirm_action(request: HttpRequest, slug: str, site_id: int, action: str) -
     return render(request, "actions/confirm.html", context, status=400 if form.errors else 200)
 
 
+def _chosen(request: HttpRequest, environments: list[Environment]) -> str | None:
+    """The environment the clicked button was for (?environment=<id>), when it is one offered here: an id of
+    another site's environment (or of none) is ignored, so the link can never reach past the site."""
+    wanted = request.GET.get("environment", "")
+    return wanted if any(str(env.pk) == wanted for env in environments) else None
+
+
 def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
     require_staff(request.user)
     action_run = get_object_or_404(
@@ -108,8 +117,28 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
 
 SLACK_HELP = (
     "Usage: `/kinsta status SITE`, `/kinsta clear-cache SITE [ENVIRONMENT]`, `/kinsta restart-php SITE "
-    "[ENVIRONMENT]` (SITE: the Kinsta site name or id; ENVIRONMENT: live unless given)."
+    "[ENVIRONMENT]`, `/kinsta update-plugin SITE NAME [ENVIRONMENT]`, `/kinsta update-theme SITE NAME "
+    "[ENVIRONMENT]` (SITE: the Kinsta site name or id; NAME: the plugin's or theme's slug or title; "
+    "ENVIRONMENT: live unless given)."
 )
+
+
+def _slack_target(site: Site, command: str, words: list[str]) -> tuple[Environment, str]:
+    """The environment and, for an update, the item's slug that the words after SITE name.
+
+    An update's NAME may be a title with spaces ("Yoast SEO"): the last word is the environment only when
+    the site has an environment of that name."""
+    if command not in ITEM_ACTIONS:
+        return services.find_environment(site, words[0] if words else "live"), ""
+    kind = ITEM_ACTIONS[command]
+    if not words:
+        raise services.Refused(f"Which {kind}? Give its slug or title: `/kinsta {command} SITE NAME [ENVIRONMENT]`.")
+    environment_name = "live"
+    present = set(site.environments.filter(removed_at__isnull=True).values_list("name", flat=True))
+    if len(words) > 1 and words[-1] in present:
+        environment_name, words = words[-1], words[:-1]
+    environment = services.find_environment(site, environment_name)
+    return environment, services.find_item_name(environment, kind, " ".join(words))
 
 
 @csrf_exempt
@@ -156,7 +185,7 @@ def slack_command(request: HttpRequest) -> HttpResponse:
         site = services.find_site(args[0])
         if command == "status":
             return JsonResponse(slack.reply(slack.status_text(site)))
-        environment = services.find_environment(site, args[1] if len(args) > 1 else "live")
+        environment, item_name = _slack_target(site, command, args[1:])
         response_url = data.get("response_url", "")
         if not response_url.startswith(settings.SLACK_RESPONSE_URL_PREFIX):
             response_url = ""  # never post anywhere but to Slack
@@ -168,15 +197,15 @@ def slack_command(request: HttpRequest) -> HttpResponse:
             requested_by=link.user,
             slack_user_id=slack_user_id,
             slack_response_url=response_url,
+            item_name=item_name,
         )
     except services.Refused as exc:
-        return JsonResponse(slack.reply(f"Refused: {exc}"))
+        # The reason quotes the user's words and Kinsta's names: escaped, so neither can mention or link.
+        return JsonResponse(slack.reply(f"Refused: {slack.plain(exc)}"))
     from django_q.tasks import async_task
 
     async_task("dashboard.actions.tasks.follow_run", action_run.pk, task_name=f"action-run-{action_run.pk}")
-    label = action_run.get_action_display()
-    where = f"{site.display_name or site.name} ({environment.name})"
-    return JsonResponse(slack.reply(f"Started: {label} on {where} (run {action_run.pk}). The end is reported here."))
+    return JsonResponse(slack.reply(slack.started_text(action_run)))
 
 
 # --- Bulk: one action on every site of a client ----------------------------------------------------------

@@ -205,6 +205,7 @@ def site_details(*, client: Client, site_id: int) -> dict[str, Any]:
         "installed": [
             {
                 "environment": row["environment__display_name"],
+                "environment_id": row["environment_id"],
                 "kind": row["kind"],
                 "name": row["name"],
                 "title": row["title"] or row["name"],

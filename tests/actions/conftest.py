@@ -32,3 +32,13 @@ def live_site(synced, agency):
     from kinsta_sync.models import Site
 
     return Site.objects.get(kinsta_id=agency.active_sites()[0].id)
+
+
+@pytest.fixture
+def maintained(synced):
+    """The sites with their plugins, themes and backups mirrored as well (the wordpress step)."""
+    from kinsta_sync.sync import run_sync
+    from kinsta_sync.sync.run import STEP_SITES, STEP_VALIDATE, STEP_WORDPRESS
+
+    run_sync(account=synced, steps=(STEP_VALIDATE, STEP_SITES, STEP_WORDPRESS))
+    return synced

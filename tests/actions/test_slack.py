@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 import pytest
 
 from dashboard.actions.models import ActionRun, SlackUser
-from dashboard.actions.slack import signature_for, verify_signature
+from dashboard.actions.slack import end_message, signature_for, verify_signature
 from dashboard.actions.tasks import follow_run, report_to_slack
+from tests.actions.test_updates import updatable
 from tests.personas import grant
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -190,3 +191,137 @@ def test_status_shows_the_latest_backup_the_sync_mirrored(client, linked, live_s
 
     expected = f"Last backup: {latest.created_at:%Y-%m-%d %H:%M} UTC ({latest.type}, {latest.environment.name})"
     assert expected in text
+
+
+# --- /kinsta update-plugin and update-theme: the same service as the site page's "Update" button ----------
+
+
+def fake_version(fake_app, item) -> str:  # type: ignore[no-untyped-def]
+    """The version the fake Kinsta has installed now."""
+    installed = fake_app.agency.wordpress(item.environment.kinsta_id).items(item.kind)
+    return next(i.version for i in installed if i.name == item.name)
+
+
+@pytest.mark.parametrize("kind", ["plugin", "theme"])
+def test_an_update_from_slack_runs_on_kinsta_and_reports_its_end(
+    client, linked, maintained, fake_app, fake_slack, task_queue, kind
+):
+    item = updatable(kind)
+    site, target = item.environment.site, item.update_version
+    response_url = fake_slack + "T0AGENCY/2/upd"
+
+    response = command(client, f"update-{kind} {site.name} {item.name}", response_url=response_url)
+
+    text = response.json()["text"]
+    assert text.startswith(f"Started: Update a {kind} {item.title or item.name} → {target} on "), text
+    run = ActionRun.objects.get()
+    assert (run.action, run.item_name, run.item_version, run.environment) == (
+        f"update-{kind}",
+        item.name,
+        target,
+        item.environment,
+    )
+    assert (run.source, run.requested_by, run.slack_response_url) == ("slack", linked, response_url)
+    assert [t["func"] for t in task_queue()] == ["dashboard.actions.tasks.follow_run"]
+
+    assert follow_run(run.pk) == ActionRun.State.DONE
+    assert fake_version(fake_app, item) == target
+    assert report_to_slack(run.pk) == 200
+    assert _Slack.received[-1]["text"].startswith(f"Update a {kind} {item.title or item.name} → {target} on ")
+    assert ": done" in _Slack.received[-1]["text"]
+
+
+def test_an_update_may_name_the_title_and_the_environment(client, linked, maintained, task_queue):
+    from kinsta_sync.models import InstalledItem
+
+    item = (
+        InstalledItem.objects.filter(kind="plugin", title__contains=" ", removed_at__isnull=True)
+        .exclude(update_version="")
+        .select_related("environment__site")
+        .order_by("-environment__is_live", "pk")
+        .first()
+    )
+    assert item is not None, "the fake has a plugin with a title of several words and an update"
+    site, env = item.environment.site, item.environment
+
+    text = command(client, f"update-plugin {site.kinsta_id} {item.title.upper()} {env.name}").json()["text"]
+
+    assert text.startswith("Started: "), text
+    run = ActionRun.objects.get()
+    assert (run.item_name, run.environment) == (item.name, env)
+
+
+@pytest.mark.parametrize(
+    ("words", "answer"),
+    [
+        ("no-such-plugin", "Refused: No plugin 'no-such-plugin' on live (as of the last sync)."),
+        ("", "Refused: Which plugin? Give its slug or title"),
+    ],
+)
+def test_an_unknown_plugin_starts_nothing(client, linked, maintained, fake_app, words, answer):
+    site = updatable("plugin").environment.site
+
+    text = command(client, f"update-plugin {site.name} {words}").json()["text"]
+
+    assert text.startswith(answer), text
+    assert "\n" not in text
+    assert not ActionRun.objects.exists() and not fake_app.operations
+
+
+def test_a_plugin_without_an_update_starts_nothing(client, linked, maintained, fake_app):
+    from kinsta_sync.models import InstalledItem
+
+    item = (
+        InstalledItem.objects.filter(kind="plugin", environment__is_live=True, update_version="")
+        .select_related("environment__site")
+        .first()
+    )
+
+    text = command(client, f"update-plugin {item.environment.site.name} {item.name}").json()["text"]
+
+    assert text == f"Refused: The plugin '{item.name}' has no update available (as of the last sync)."
+    assert not ActionRun.objects.exists() and not fake_app.operations
+
+
+def test_an_update_needs_the_permission(client, slack_settings, staff_viewer, maintained, fake_app):
+    SlackUser.objects.create(slack_user_id="U0VIEWER", user=staff_viewer)
+    item = updatable("plugin")
+
+    text = command(client, f"update-plugin {item.environment.site.name} {item.name}", user_id="U0VIEWER").json()
+
+    assert "may not run site actions" in text["text"]
+    assert not ActionRun.objects.exists() and not fake_app.operations
+
+
+def test_another_agencys_site_and_an_unknown_site_are_refused(client, linked, maintained, fake_app):
+    from kinsta_sync.fake.data import AgencySpec, FakeAgency
+
+    elsewhere = FakeAgency.generate(AgencySpec(seed=97, sites=1, days=3, users=1, activity_events=1))
+    other_site = elsewhere.active_sites()[0].id  # a site of another Kinsta company: never mirrored here
+
+    for site in (other_site, "no-such-site"):
+        text = command(client, f"update-plugin {site} woocommerce").json()["text"]
+        assert text == f"Refused: No site '{site}' (a Kinsta site id or site name).", text
+    assert not ActionRun.objects.exists() and not fake_app.operations
+
+
+def test_kinsta_text_in_an_update_answer_is_escaped(client, linked, maintained, task_queue):
+    from kinsta_sync.fake.gen_wordpress import HOSTILE_PLUGIN_TITLE
+
+    item = updatable("plugin")
+    item.title = HOSTILE_PLUGIN_TITLE  # a title only a hostile plugin author would pick, as a sync mirrors it
+    item.save(update_fields=["title"])
+
+    text = command(client, f"update-plugin {item.environment.site.name} {item.name}").json()["text"]
+
+    assert "<script" not in text and "&lt;script&gt;" in text, text
+    run = ActionRun.objects.get()
+    assert "<script" not in end_message(run)["text"]
+
+
+def test_the_words_typed_are_escaped_in_a_refusal(client, linked, maintained):
+    site = updatable("plugin").environment.site
+
+    text = command(client, f"update-plugin {site.name} <!channel>&x").json()["text"]
+
+    assert "<!channel>" not in text and "No plugin '&lt;!channel&gt;&amp;x'" in text

@@ -13,6 +13,7 @@ from django.utils.html import escape
 
 from dashboard.actions.models import ActionRun
 from kinsta_sync.models import InstalledItem, UpdateEvent
+from tests.actions.test_views import selected_environment
 from tests.factories import assign
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -32,13 +33,6 @@ def sync_wordpress(account) -> None:
     from kinsta_sync.sync.run import STEP_SITES, STEP_VALIDATE, STEP_WORDPRESS
 
     run_sync(account=account, steps=(STEP_VALIDATE, STEP_SITES, STEP_WORDPRESS))
-
-
-@pytest.fixture
-def maintained(synced):
-    """The sites with their plugins, themes and backups mirrored (the wordpress step)."""
-    sync_wordpress(synced)
-    return synced
 
 
 def updatable(kind: str) -> InstalledItem:
@@ -148,11 +142,13 @@ def test_staff_with_the_permission_update_a_plugin_from_the_site_page(
     client.force_login(runner)
 
     page = client.get(f"/clients/acme/sites/{site.pk}/").content.decode()
-    assert escape(update_url(client_a, item)) in page
+    row_url = update_url(client_a, item) + f"&environment={item.environment_id}"  # the row's environment
+    assert escape(row_url) in page
 
-    confirm = client.get(update_url(client_a, item))
+    confirm = client.get(row_url)
     assert confirm.status_code == 200
     assert f"from {item.version} to {item.update_version}" in confirm.content.decode()
+    assert selected_environment(confirm.content.decode()) == str(item.environment_id)
 
     env = item.environment
     response = client.post(update_url(client_a, item), {"environment": str(env.pk), "name": item.name})

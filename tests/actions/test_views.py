@@ -3,6 +3,7 @@ follows it, and the client report's "Work done by us"; every new URL as the wron
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -32,6 +33,12 @@ def acme_live(live_site, client_a):
 
 def confirm_url(client, site, action="clear-cache") -> str:  # type: ignore[no-untyped-def]
     return f"/clients/{client.slug}/sites/{site.pk}/actions/{action}/"
+
+
+def selected_environment(html: str) -> str | None:
+    """The id of the environment the confirmation page's choice starts on, when one is preselected."""
+    match = re.search(r'<option value="(\d+)" selected>', html)
+    return match.group(1) if match else None
 
 
 def _post(http, url, site):  # type: ignore[no-untyped-def]
@@ -105,6 +112,36 @@ def test_another_clients_site_is_404(client, runner, client_a, client_b, client_
     # Globex's user at Acme's address.
     client.force_login(client_b_user)
     assert client.get(confirm_url(client_a, acme_live)).status_code == 404
+    assert ActionRun.objects.count() == 0
+
+
+def test_each_environments_buttons_open_the_confirmation_with_that_environment_chosen(client, runner, client_a):
+    shop = Site.objects.get(name="acme-shop")
+    client.force_login(runner)
+    page = client.get(f"/clients/acme/sites/{shop.pk}/").content.decode()
+
+    for env in shop.environments.all():
+        url = confirm_url(client_a, shop, "restart-php") + f"?environment={env.pk}"
+        assert url in page, env.name
+        assert selected_environment(client.get(url).content.decode()) == str(env.pk), env.name
+    # Without the parameter nothing is preselected: the first choice, live, stands.
+    assert selected_environment(client.get(confirm_url(client_a, shop)).content.decode()) is None
+
+
+def test_another_clients_environment_id_is_not_preselected(client, runner, client_a, client_b, client_b_user):
+    shop = Site.objects.get(name="acme-shop")
+    globex_env = Site.objects.get(name="globex-main").environments.get(name="live")
+    client.force_login(runner)
+
+    for wanted in (str(globex_env.pk), "999999", "live"):
+        response = client.get(confirm_url(client_a, shop) + f"?environment={wanted}")
+        html = response.content.decode()
+        assert response.status_code == 200 and selected_environment(html) is None, wanted
+        assert f'<option value="{globex_env.pk}"' not in html
+    assert client.post(confirm_url(client_a, shop), {"environment": str(globex_env.pk)}).status_code == 400
+    # The parameter opens nothing to Globex's user either.
+    client.force_login(client_b_user)
+    assert client.get(confirm_url(client_a, shop) + f"?environment={globex_env.pk}").status_code == 404
     assert ActionRun.objects.count() == 0
 
 

@@ -1,6 +1,7 @@
-"""A staff user clears a site's cache from the site page in Chromium: the panel, the confirmation, the run's
-page that reloads (a meta refresh, no inline script: the CSP forbids those) until the operation has ended,
-and the finished action in the client's report. Screenshots: artifacts/screenshots/actions-*.png."""
+"""A staff user clears a site's cache from the site page in Chromium: the panel, the confirmation (with the
+environment whose button was clicked chosen), the run's page that reloads (a meta refresh, no inline script:
+the CSP forbids those) until the operation has ended, and the finished action in the client's report.
+Screenshots: artifacts/screenshots/actions-*.png."""
 
 from __future__ import annotations
 
@@ -25,27 +26,35 @@ def test_staff_clear_a_cache_from_the_site_page(page, live_server, account, fake
     settings.ACTIONS_POLL_INTERVAL = 0.05
     run_sync(account=account, steps=(STEP_VALIDATE, STEP_SITES))
     acme = make_client("Acme Corp", slug="acme")
-    site = Site.objects.order_by("display_name").first()
+    # A site with staging: the staging row's button must lead to staging, not to the first choice (live).
+    site = Site.objects.filter(environments__name="staging").order_by("display_name").first()
+    staging = site.environments.get(name="staging")
     assign([site], acme)
     get_user_model().objects.create_user("staff", password=STAFF_PASSWORD, is_staff=True, is_superuser=True)
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     login_in_browser(page, live_server, "staff", STAFF_PASSWORD)
     page.goto(f"{live_server.url}/clients/acme/sites/{site.pk}/")
     page.wait_for_load_state("networkidle")
     panel = page.locator("section", has=page.locator("#actions-heading"))
-    assert panel.get_by_role("link", name="Clear the site cache").is_visible()
+    staging_actions = panel.get_by_role("list", name=staging.display_name, exact=True)
+    assert staging_actions.get_by_role("link", name="Clear the site cache").is_visible()
     panel.screenshot(path=str(screenshot_dir / "actions-site-panel.png"))
 
-    panel.get_by_role("link", name="Clear the site cache").click()
+    staging_actions.get_by_role("link", name="Clear the site cache").click()
     page.wait_for_load_state("networkidle")
     assert page.locator("h1").inner_text() == "Clear the site cache"
+    choice = page.get_by_label("Environment")
+    assert choice.input_value() == str(staging.pk)
+    assert choice.locator("option:checked").inner_text() == staging.display_name
     page.screenshot(path=str(screenshot_dir / "actions-confirm.png"), full_page=True)
     page.get_by_role("button", name="Yes: Clear the site cache").click()
     page.wait_for_load_state("networkidle")
 
     run = ActionRun.objects.get()
+    assert run.environment == staging
     assert page.url.endswith(f"/actions/runs/{run.pk}/")
     assert page.locator("[data-state]").get_attribute("data-state") == "queued"
     page.screenshot(path=str(screenshot_dir / "actions-run-queued.png"), full_page=True)
