@@ -82,7 +82,7 @@ def merge_update_activity(ctx: _Context) -> None:
     updates = _parsed(account, entries)
     if updates:
         _merge(account, updates, counts)
-    # Every entry not read before has been now, those the merge left alone too: none is read again.
+    # What this run read, of every type (those it skipped too): no later run reads them again.
     ActivityLogEntry.objects.filter(account=account, update_merged=False).update(update_merged=True)
 
 
@@ -109,7 +109,7 @@ def _parsed(account: KinstaAccount, entries: list[ActivityLogEntry]) -> list[_Up
     for entry in entries:
         current = _event_of(entry)
         if current is not None and current.observed:
-            continue  # a new entry the activity step rewrote, already merged
+            continue  # an entry the activity step rewrote after a sync observed its update
         match = _DESCRIPTION.match(entry.description.split("\n", 1)[0])
         if match is None:
             continue
