@@ -293,6 +293,9 @@ class ActivityLogEntry(models.Model):
     initiated_by_name = models.TextField(blank=True)
     initiated_by_role = models.TextField(blank=True)
     api_key_name = models.TextField(blank=True)
+    # Set by the update merge once it has read the entry (kinsta_sync.sync.update_activity); the activity
+    # step clears it whenever it writes the entry, so a changed entry is read again.
+    update_merged = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-occurred_at", "-kinsta_id"]
@@ -300,7 +303,14 @@ class ActivityLogEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "kinsta_id"], name="unique_activity_per_account"),
         ]
-        indexes = [models.Index(fields=["site", "occurred_at"], name="activity_site_time")]
+        indexes = [
+            models.Index(fields=["site", "occurred_at"], name="activity_site_time"),
+            # The update merge: the entries it has not read yet, and the recent ones that may still be observed.
+            models.Index(
+                fields=["account", "type"], condition=models.Q(update_merged=False), name="activity_not_merged"
+            ),
+            models.Index(fields=["account", "type", "occurred_at"], name="activity_account_type_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} at {self.occurred_at:%Y-%m-%d %H:%M}"
@@ -388,7 +398,13 @@ class UpdateEvent(models.Model):
                 name="unique_update_event_seen",
             ),
         ]
-        indexes = [models.Index(fields=["environment", "happened_at"], name="update_event_env_happened")]
+        indexes = [
+            models.Index(fields=["environment", "happened_at"], name="update_event_env_happened"),
+            # The update merge reads the observed events no entry claims yet, seen in a time range.
+            models.Index(
+                fields=["seen_at"], condition=models.Q(observed=True, activity__isnull=True), name="update_event_open"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.from_version} -> {self.to_version}"

@@ -95,6 +95,7 @@ def sync_activity(ctx: _Context) -> None:
             counts=counts,
             unique_fields=["account", "kinsta_id"],
             on_create={"account": account},
+            on_write={"update_merged": False},  # the update merge reads a new or changed entry (again)
         )
         ctx.flush()
     merge_update_activity(ctx)

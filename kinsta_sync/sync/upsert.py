@@ -29,21 +29,25 @@ def _upsert_changed(
     counts: Counts,
     unique_fields: list[str],
     on_create: dict[str, Any],
+    on_write: dict[str, Any] | None = None,
 ) -> None:
     """Write the incoming rows whose values differ from the stored ones, in one bulk upsert, and count
     every row as created, updated or unchanged.
 
     `incoming` maps Kinsta ids to field values and `stored` maps them to the stored values of the same
     fields; the values are what an update writes, `on_create` only goes into the new rows' other fields
-    (the account, when a row was first seen). A second sync of the same data writes nothing.
+    (the account, when a row was first seen), `on_write` goes into every row written, created or updated,
+    and is not compared (a mark a later pass reads, cleared when the row changes). A second sync of the same
+    data writes nothing.
     """
+    on_write = on_write or {}
     rows: list[Model] = []
     update_fields: list[str] = []
     for kinsta_id, values in incoming.items():
         verdict = _diff(stored, kinsta_id, values)
         counts.record(verdict)
         if verdict != "unchanged":
-            update_fields = update_fields or list(values)
-            rows.append(model(kinsta_id=kinsta_id, **on_create, **values))
+            update_fields = update_fields or [*values, *on_write]
+            rows.append(model(kinsta_id=kinsta_id, **on_create, **values, **on_write))
     if rows:
         model.objects.bulk_create(rows, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields)
