@@ -149,8 +149,12 @@ def _merge(account: KinstaAccount, updates: list[_Update], counts: Counts) -> No
         counts.removed += len(replaced)
         UpdateEvent.objects.bulk_update(claimed, ["activity", "happened_at", "updated_by"], batch_size=500)
         counts.updated += len(claimed)
-        UpdateEvent.objects.bulk_create(_activity_only_events(only_logged), batch_size=500)
-        counts.created += len(only_logged)
+        if only_logged:
+            # Two entries of the same update (same item, version and time: Kinsta listed it twice) would be two
+            # events with one unique key. The second is left out, and read like the rest, rather than failing
+            # the whole batch, and with it every later run. Counted as stored.
+            UpdateEvent.objects.bulk_create(_activity_only_events(only_logged), batch_size=500, ignore_conflicts=True)
+            counts.created += UpdateEvent.objects.filter(activity__in=[u.entry for u in only_logged]).count()
 
 
 def _open_events(account: KinstaAccount, updates: list[_Update]) -> dict[_Key, list[UpdateEvent]]:

@@ -112,6 +112,20 @@ def test_a_run_reads_what_is_new_not_the_history():
     assert UpdateEvent.objects.filter(title__startswith="Auto", activity__isnull=True).count() == 200
 
 
+def test_an_update_listed_twice_is_one_event_and_the_next_runs_go_on():
+    env = make_site(make_account(), name="shop").live
+    at = timezone.now() - timedelta(days=40)
+    first, second = (logged(env, "Twice", "2.0", at=at) for _ in range(2))
+    merge(env.site.account)
+
+    event = UpdateEvent.objects.get(title="Twice")
+    assert event.activity in (first, second) and not event.observed
+    one_new_update(env, "Later")
+    merge(env.site.account)
+    assert UpdateEvent.objects.get(title="Later").activity is not None
+    assert not ActivityLogEntry.objects.filter(update_merged=False).exists()
+
+
 def test_an_entry_in_another_shape_is_read_once():
     env = make_site(make_account(), name="shop").live
     entry = logged(env, "Other", "2.0", at=timezone.now(), description="Plugin Other was updated to 2.0")
