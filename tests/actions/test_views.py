@@ -13,7 +13,7 @@ from django.utils import timezone
 from dashboard.actions.models import ActionRun
 from dashboard.actions.tasks import follow_run
 from kinsta_sync.models import Site
-from tests.factories import assign
+from tests.factories import assign, make_client
 from tests.personas import grant
 
 PERM = "actions.run_action"
@@ -250,6 +250,14 @@ def test_bulk_runs_an_action_on_every_site_of_the_client(client, runner, client_
     assert 'http-equiv="refresh"' in listing and listing.count('data-state="queued"') == len(acme_sites)
     # Only the site synced from the fake can be cleared there; the others end refused (unknown to Kinsta).
     assert follow_run(runs.get(site=acme_live).pk) == ActionRun.State.DONE
+
+
+def test_bulk_actions_are_not_offered_for_a_client_without_sites(client, runner):
+    make_client("Empty", slug="empty")
+    client.force_login(runner)
+    report = client.get("/clients/empty/").content.decode()
+    assert "Site actions on every site" in report and "No sites are assigned to this client yet" in report
+    assert "/clients/empty/actions/clear-cache/" not in report
 
 
 def test_bulk_staging_leaves_out_sites_without_staging(client, runner, client_a, task_queue):
