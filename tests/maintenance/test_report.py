@@ -54,9 +54,9 @@ def test_no_data_is_never_a_zero(client, staff_user, client_a):
     cache.clear()  # as a sync would move the report's data version on (the section is a cached one)
     html = page(client, "/clients/acme/")
     section = html[html.index('id="maintenance-heading"') : html.index('class="kpis')]
-    # Backups were read (none listed); plugins never were: their counts say "No data", not 0.
-    assert section.count("No data") >= 3
-    assert '<dd><span class="nodata">No data</span></dd>' in section
+    # Backups were read (none listed); plugins never were: their counts say "no data", not 0.
+    assert section.count("no data") >= 3
+    assert '<dd><span class="nodata">no data</span></dd>' in section
     add_items(shop, ("plugin", "jetpack", "Jetpack", "13.5", "", None))
     cache.clear()
     html = page(client, "/clients/acme/")

@@ -26,9 +26,9 @@ def device_name(sent: str) -> str:
 
 @register.filter
 def percent(share: float | None, decimals: int = 1) -> str:
-    """0.0042 -> "0.4 %" in the active language's format; None (no data) -> "No data", never "0 %"."""
+    """0.0042 -> "0.4 %" in the active language's format; None (no data) -> "no data", never "0 %"."""
     if share is None:
-        return gettext("No data")
+        return gettext("no data")
     return f"{number_format(round(share * 100, int(decimals)), decimal_pos=int(decimals), use_l10n=True)}\u00a0%"
 
 
