@@ -71,24 +71,16 @@ def test_pdf_pages_for_people_to_look_at(agency, settings, days, language):
     assert len(pages) >= 2
 
 
-REPORT_TEMPLATES = [
-    "templates/reports/_report_header.html",
-    "templates/reports/_activity_table.html",
-    "templates/reports/_site_body.html",
-    "templates/reports/_site_table.html",
-    "templates/reports/_kpis.html",
-    "templates/delivery/share.html",
-    "templates/exports/pdf.html",
-]
-
-
-def test_report_site_share_and_pdf_templates_write_dates_one_way():
-    """DATE_FORMAT for days and DATETIME_FORMAT for moments; never the short numeric forms beside them."""
+def test_every_template_writes_dates_one_way():
+    """DATE_FORMAT for days and DATETIME_FORMAT for moments, on every page, PDF and e-mail; never the short
+    numeric forms beside them ("12/02/2026 5:54 p.m." on the overview's sync health under "Nov. 2, 2026")."""
     root = Path(__file__).resolve().parent.parent.parent
-    for name in REPORT_TEMPLATES:
-        text = (root / name).read_text()
-        assert "SHORT_DATE" not in text, name
-        assert "|date:'Y" not in text.replace("|date:'Y-m-d'", ""), name
+    templates = sorted((root / "templates").rglob("*.html")) + sorted((root / "templates").rglob("*.txt"))
+    assert len(templates) > 50
+    for path in templates:
+        text = path.read_text()
+        assert "SHORT_DATE" not in text, path
+        assert "|date:'Y" not in text.replace("|date:'Y-m-d'", ""), path
 
 
 def test_the_pdf_writes_every_date_in_the_languages_date_format(agency, settings):
