@@ -53,6 +53,12 @@ def agency_data(account):
     return {"acme": acme, "site": site, "share": share_path(link)}
 
 
+# Whether a table's scrolling wrapper (.table-scroll) shows all of it; and the two widths, for the message.
+_WRAPPER = "const w = document.querySelector(s).closest('.table-scroll');"
+TABLE_FITS = f"(s) => {{ {_WRAPPER} return w.scrollWidth <= w.clientWidth + 1; }}"
+TABLE_WIDTHS = f"(s) => {{ {_WRAPPER} return [w.scrollWidth, w.clientWidth]; }}"
+
+
 def charts_drawn(page) -> int:  # type: ignore[no-untyped-def]
     page.wait_for_selector("#chart-visits .main-svg")
     return page.locator(".plot", has=page.locator(".main-svg")).count()
@@ -92,6 +98,8 @@ def test_every_staff_page(sized_page, live_server, agency_data, screenshot_dir):
     login_in_browser(page, live_server, "staff", STAFF_PASSWORD)
     visit(page, f"{base}/", "staff-overview", width, screenshot_dir)
     assert page.locator("table.overview svg polyline").count() >= 1  # the trend lines
+    if width >= 1366:  # on a laptop every column of the client table shows without scrolling it sideways
+        assert page.evaluate(TABLE_FITS, "table.overview"), page.evaluate(TABLE_WIDTHS, "table.overview")
     visit(page, f"{base}/clients/acme/", "staff-client-report", width, screenshot_dir, charts=True)
     visit(page, f"{base}/clients/acme/sites/{site.pk}/", "staff-site", width, screenshot_dir, charts=True)
     visit(page, f"{base}/sync/", "staff-sync", width, screenshot_dir)
