@@ -192,7 +192,7 @@ class KinstaUsage(models.Model):
             models.UniqueConstraint(fields=["site", "metric", "month_start"], name="unique_kinsta_usage"),
         ]
         verbose_name = _("Kinsta usage")
-        verbose_name_plural = _("Kinsta usages")
+        verbose_name_plural = _("Kinsta usage")
 
     def __str__(self) -> str:
         return f"{self.site_id} {self.metric} {self.month_start:%Y-%m}: {self.value}"

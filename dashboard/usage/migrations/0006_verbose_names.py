@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelOptions(
             name='kinstausage',
-            options={'verbose_name': 'Kinsta usage', 'verbose_name_plural': 'Kinsta usages'},
+            options={'verbose_name': 'Kinsta usage', 'verbose_name_plural': 'Kinsta usage'},
         ),
         migrations.AlterModelOptions(
             name='plan',
