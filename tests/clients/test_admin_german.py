@@ -100,7 +100,7 @@ def test_the_unmapped_list_suggests_in_german(admin_client, world):  # noqa: F81
 
 
 def test_the_models_speak_german_in_the_admin(admin_client, world):  # noqa: F811
-    """Picked with the language picker: the index's model names, the sync runs' column headers and choice
+    """Picked with the language picker: the index's app and model names, the sync runs' column headers and choice
     labels, and a client's field labels, help texts and choices come from the models in German."""
     from kinsta_sync.models import SyncRun
 
@@ -108,10 +108,26 @@ def test_the_models_speak_german_in_the_admin(admin_client, world):  # noqa: F81
     admin_client.post("/i18n/setlang/", {"language": "de", "next": "/admin/"})
 
     index = visible_text(admin_client.get("/admin/").content.decode())
-    for german in ("Synchronisierungsläufe", "Kinsta-Konten", "Zuordnungsregeln", "Berichtspläne", "Freigabelinks",
-                   "Kundenkontingente", "Einträge im Aktivitätsprotokoll"):  # fmt: skip
+    for german in (
+        "Kinsta-Daten",
+        "Berichtsversand",
+        "Synchronisierungsläufe",
+        "Kinsta-Konten",
+        "Zuordnungsregeln",
+        "Berichtspläne",
+        "Freigabelinks",
+        "Kundenkontingente",
+        "Einträge im Aktivitätsprotokoll",
+    ):
         assert german in index, german
-    for english in ("Sync runs", "Kinsta accounts", "Mapping rules", "Report schedules", "Share links"):
+    for english in (
+        "Kinsta mirror",
+        "Sync runs",
+        "Kinsta accounts",
+        "Mapping rules",
+        "Report schedules",
+        "Share links",
+    ):
         assert english not in index, english
 
     runs = visible_text(admin_client.get("/admin/kinsta_sync/syncrun/").content.decode())
