@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ClientsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "clients"
-    verbose_name = "Clients"
+    verbose_name = _("Clients")
 
     def ready(self) -> None:
         # Rules run after every sync. The mirror only sends the signal; it never imports this app.

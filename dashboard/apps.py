@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DashboardConfig(AppConfig):
@@ -8,4 +9,4 @@ class DashboardConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "dashboard"
-    verbose_name = "Agency Reports"
+    verbose_name = _("Agency Reports")

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _after_migrate(**kwargs: Any) -> None:
@@ -16,7 +17,7 @@ def _after_migrate(**kwargs: Any) -> None:
 class KinstaSyncConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "kinsta_sync"
-    verbose_name = "Kinsta mirror"
+    verbose_name = _("Kinsta mirror")
 
     def ready(self) -> None:
         from kinsta_sync import checks  # noqa: F401  (registers the system checks)

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from clients import mapping
 from clients.admin.common import can_assign, current_plan
@@ -57,27 +58,27 @@ class MappingRuleAdmin(admin.ModelAdmin):
         finally:
             current_plan.reset(token)
 
-    @admin.display(description="Rule", ordering="pattern")
+    @admin.display(description=gettext_lazy("Rule"), ordering="pattern")
     def rule(self, obj: MappingRule) -> str:
         return format_html('{}<br><span class="quiet">{}</span>', obj.pattern, obj.get_kind_display())
 
-    @admin.display(description="Matches now")
+    @admin.display(description=gettext_lazy("Matches now"))
     def matches(self, obj: MappingRule) -> str:
         """The sites the rule matches now (mapped or not), and how many unmapped ones it would take."""
         url = reverse("admin:clients_mappingrule_preview") + f"?rule={obj.pk}"
         matched = (_current_matches.get() or {}).get(obj.pk, 0)
         plan = current_plan.get()
         take = len(plan.sites_by_rule().get(obj.pk, [])) if plan is not None else 0
-        label = "1 site" if matched == 1 else f"{matched} sites"
+        label = ngettext("%(count)d site", "%(count)d sites", matched) % {"count": matched}
         if take:
-            note = f"would take {take} unmapped"
+            note = gettext("would take %(count)d unmapped") % {"count": take}
             return format_html('<a href="{}">{}</a> <span class="quiet">({})</span>', url, label, note)
         return format_html('<a href="{}">{}</a>', url, label)
 
-    @admin.display(description="Has assigned", ordering="n_assigned")
+    @admin.display(description=gettext_lazy("Has assigned"), ordering="n_assigned")
     def assigned_count(self, obj: MappingRule) -> str:
         count = obj.n_assigned  # type: ignore[attr-defined]
-        return "1 site" if count == 1 else f"{count} sites"
+        return ngettext("%(count)d site", "%(count)d sites", count) % {"count": count}
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
@@ -107,8 +108,10 @@ class MappingRuleAdmin(admin.ModelAdmin):
             except mapping.PlanChanged:
                 self.message_user(
                     request,
-                    "The rules or the sites changed since this preview, so nothing was assigned. "
-                    "Here is the preview again.",
+                    gettext(
+                        "The rules or the sites changed since this preview, so nothing was assigned. "
+                        "Here is the preview again."
+                    ),
                     messages.WARNING,
                 )
             else:
@@ -125,7 +128,7 @@ class MappingRuleAdmin(admin.ModelAdmin):
         rules = sorted(plan.rules, key=lambda rule: (focus is None or rule.pk != focus.pk, -rule.priority, rule.pk))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Preview of the mapping rules",
+            "title": gettext("Preview of the mapping rules"),
             "opts": self.opts,
             "plan": plan,
             "focus": focus,

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _after_migrate(**kwargs: Any) -> None:
@@ -17,7 +18,7 @@ class ActionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dashboard.actions"
     label = "actions"
-    verbose_name = "Site actions"
+    verbose_name = _("Site actions")
 
     def ready(self) -> None:
         from dashboard.actions.sections import register_sections

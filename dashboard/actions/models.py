@@ -47,18 +47,35 @@ class ActionSchedule(models.Model):
     site of a client ("clear the cache nightly at 03:00"). Each slot gives one ActionRun per site, never two
     (ActionRun's unique constraint on schedule, site and slot); tasks.run_due_schedules creates them."""
 
-    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="action_schedules")
-    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="action_schedules")
-    action = models.CharField(max_length=32, choices=SIMPLE_ACTIONS)
+    client = models.ForeignKey(
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="action_schedules",
+        verbose_name=_("client"),
+    )
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.CASCADE, related_name="action_schedules", verbose_name=_("site")
+    )
+    action = models.CharField(max_length=32, choices=SIMPLE_ACTIONS, verbose_name=_("action"))
     environment_name = models.CharField(
-        max_length=64, default="live", help_text="The environment's name on every site."
+        max_length=64,
+        default="live",
+        help_text=_("The environment's name on every site."),
+        verbose_name=_("environment name"),
     )
-    time_of_day = models.TimeField(help_text="In the client's time zone (a site without a client: UTC).")
+    time_of_day = models.TimeField(
+        help_text=_("In the client's time zone (a site without a client: UTC)."), verbose_name=_("time of day")
+    )
     weekdays = models.JSONField(
-        default=list, validators=[validate_weekdays], help_text="0 = Monday … 6 = Sunday, e.g. [0, 1, 2, 3, 4]."
+        default=list,
+        validators=[validate_weekdays],
+        help_text=_("0 = Monday … 6 = Sunday, e.g. [0, 1, 2, 3, 4]."),
+        verbose_name=_("weekdays"),
     )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         constraints = [
@@ -70,6 +87,8 @@ class ActionSchedule(models.Model):
                 name="actions_schedule_client_xor_site",
             )
         ]
+        verbose_name = _("action schedule")
+        verbose_name_plural = _("action schedules")
 
     def __str__(self) -> str:
         target = self.site or self.client
@@ -94,36 +113,56 @@ class ActionRun(models.Model):
         SLACK = "slack", _("Slack")
         SCHEDULE = "schedule", _("Schedule")
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="action_runs")
-    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="action_runs")
-    action = models.CharField(max_length=32, choices=Action.choices)
-    source = models.CharField(max_length=16, choices=Source.choices)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="action_runs", verbose_name=_("site"))
+    environment = models.ForeignKey(
+        Environment, on_delete=models.PROTECT, related_name="action_runs", verbose_name=_("environment")
+    )
+    action = models.CharField(max_length=32, choices=Action.choices, verbose_name=_("action"))
+    source = models.CharField(max_length=16, choices=Source.choices, verbose_name=_("source"))
     # Who: a staff user (dashboard, or the Slack user's linked staff user), a Slack user id, or nobody (CLI).
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
-    slack_user_id = models.CharField(max_length=32, blank=True)
+    slack_user_id = models.CharField(max_length=32, blank=True, verbose_name=_("Slack user ID"))
     # Slack's response_url, where the end of the run is reported (https://hooks.slack.com/...).
-    slack_response_url = models.URLField(max_length=500, blank=True)
+    slack_response_url = models.URLField(max_length=500, blank=True, verbose_name=_("Slack response URL"))
     # A scheduled run: its schedule and the slot (the UTC instant of the local time it stands for).
-    schedule = models.ForeignKey(ActionSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
-    slot = models.DateTimeField(null=True, blank=True)
+    schedule = models.ForeignKey(
+        ActionSchedule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+        verbose_name=_("schedule"),
+    )
+    slot = models.DateTimeField(null=True, blank=True, verbose_name=_("slot"))
 
     # A plugin or theme update: the slug and the version to install (blank for the other actions).
-    item_name = models.CharField(max_length=255, blank=True)
-    item_title = models.CharField(max_length=255, blank=True)
-    item_version = models.CharField(max_length=64, blank=True)
+    item_name = models.CharField(max_length=255, blank=True, verbose_name=_("item name"))
+    item_title = models.CharField(max_length=255, blank=True, verbose_name=_("item title"))
+    item_version = models.CharField(max_length=64, blank=True, verbose_name=_("item version"))
 
-    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
-    operation_id = models.CharField(max_length=255, blank=True)
-    message = models.TextField(blank=True, help_text="Kinsta's last message, or why the run failed.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True, help_text="When the write was sent to Kinsta.")
-    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED, verbose_name=_("state"))
+    operation_id = models.CharField(max_length=255, blank=True, verbose_name=_("operation ID"))
+    message = models.TextField(
+        blank=True, help_text=_("Kinsta's last message, or why the run failed."), verbose_name=_("message")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the write was sent to Kinsta."), verbose_name=_("started at")
+    )
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
-    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
-    lease_token = models.CharField(max_length=64, blank=True, editable=False)
-    attempts = models.PositiveSmallIntegerField(default=0, editable=False, help_text="Workers that claimed it.")
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("lease until"))
+    lease_token = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("lease token"))
+    attempts = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text=_("Workers that claimed it."), verbose_name=_("attempts")
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -140,6 +179,8 @@ class ActionRun(models.Model):
             models.Index(fields=["state", "lease_until"], name="actions_run_state_lease"),
             models.Index(fields=["site", "state", "finished_at"], name="actions_run_site_done"),
         ]
+        verbose_name = _("action run")
+        verbose_name_plural = _("action runs")
 
     def __str__(self) -> str:
         return f"{self.action} on {self.site_id} ({self.state})"
@@ -153,13 +194,20 @@ class SlackUser(models.Model):
     """A Slack user linked to a staff user: only linked users act through the Slack command, with the
     staff user's permissions (actions.run_action)."""
 
-    slack_user_id = models.CharField(max_length=32, unique=True, help_text="Slack's member id, e.g. U012AB3CD.")
-    team_id = models.CharField(max_length=32, blank=True, help_text="The Slack workspace (team) id; blank: any.")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="slack_links")
-    created_at = models.DateTimeField(auto_now_add=True)
+    slack_user_id = models.CharField(
+        max_length=32, unique=True, help_text=_("Slack's member id, e.g. U012AB3CD."), verbose_name=_("Slack user ID")
+    )
+    team_id = models.CharField(
+        max_length=32, blank=True, help_text=_("The Slack workspace (team) id; blank: any."), verbose_name=_("team ID")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="slack_links", verbose_name=_("user")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
-        verbose_name = "Slack user"
+        verbose_name = _("Slack user")
+        verbose_name_plural = _("Slack users")
 
     def __str__(self) -> str:
         return f"{self.slack_user_id} → {self.user}"

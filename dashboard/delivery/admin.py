@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from clients.access import PERM_REVOKE_SHARE_LINKS, PERM_SEND_REPORTS
 from dashboard.delivery import sends as delivery
@@ -27,10 +28,10 @@ _TIMING_FIELDS = ("frequency", "day_of_month", "weekday", "send_hour", "is_activ
 
 class ReportScheduleForm(forms.ModelForm):
     recipients_text = forms.CharField(
-        label="Recipients",
+        label=gettext_lazy("Recipients"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One address per line. Empty: the client's contact e-mails.",
+        help_text=gettext_lazy("One address per line. Empty: the client's contact e-mails."),
     )
 
     class Meta:
@@ -71,25 +72,25 @@ class ReportScheduleAdmin(admin.ModelAdmin):
         "review_required", "is_active", "next_run_local", "next_period",
     )  # fmt: skip
 
-    @admin.display(description="When")
+    @admin.display(description=gettext_lazy("When"))
     def when(self, obj: ReportSchedule) -> str:
         if obj.frequency == ReportSchedule.Frequency.WEEKLY:
             return f"{obj.get_weekday_display()} {obj.send_hour}:00"
-        return f"day {obj.day_of_month}, {obj.send_hour}:00"
+        return gettext("day {day}, {hour}:00").format(day=obj.day_of_month, hour=obj.send_hour)
 
-    @admin.display(description="Next run (client's time)")
+    @admin.display(description=gettext_lazy("Next run (client's time)"))
     def next_run_local(self, obj: ReportSchedule) -> str:
         if not obj.next_run_at:
             return "—"
         local = timezone.localtime(obj.next_run_at, timing.client_zone(obj.client))
         return f"{local:%Y-%m-%d %H:%M} ({obj.client.timezone})"
 
-    @admin.display(description="Next report covers")
+    @admin.display(description=gettext_lazy("Next report covers"))
     def next_period(self, obj: ReportSchedule) -> str:
         if not obj.pk or not obj.is_active:
             return "—"
         nxt = timing.next_period_for(obj, now=timezone.now())
-        return f"{nxt.period.start} to {nxt.period.end}"
+        return gettext("{start} to {end}").format(start=nxt.period.start, end=nxt.period.end)
 
     def save_model(self, request: HttpRequest, obj: ReportSchedule, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -116,11 +117,11 @@ class ReportSendAdmin(admin.ModelAdmin):
         # Reports are made by the schedule or "Send now" (one per client and period), never by hand.
         return False
 
-    @admin.display(description="Period", ordering="period_start")
+    @admin.display(description=gettext_lazy("Period"), ordering="period_start")
     def period(self, obj: ReportSend) -> str:
-        return f"{obj.period_start} to {obj.period_end}"
+        return gettext("{start} to {end}").format(start=obj.period_start, end=obj.period_end)
 
-    @admin.display(description="PDF")
+    @admin.display(description=gettext_lazy("PDF"))
     def pdf_link(self, obj: ReportSend) -> str:
         if not obj.pdf:
             return "—"
@@ -130,7 +131,9 @@ class ReportSendAdmin(admin.ModelAdmin):
     def has_send_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PERM_SEND_REPORTS)
 
-    @admin.action(description="Send now (drafts and failed sends; sent ones are not repeated)", permissions=["send"])
+    @admin.action(
+        description=gettext_lazy("Send now (drafts and failed sends; sent ones are not repeated)"), permissions=["send"]
+    )
     def send_now(self, request: HttpRequest, queryset: QuerySet[ReportSend]) -> None:
         counts: dict[str, int] = {}
         for send in queryset.select_related("client"):
@@ -139,12 +142,20 @@ class ReportSendAdmin(admin.ModelAdmin):
             counts[state] = counts.get(state, 0) + 1
         self.message_user(request, ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "Nothing to do")
 
-    @admin.action(description="Approve drafts (they go out as reviewed)", permissions=["send"])
+    @admin.action(description=gettext_lazy("Approve drafts (they go out as reviewed)"), permissions=["send"])
     def approve(self, request: HttpRequest, queryset: QuerySet[ReportSend]) -> None:
         approved = sum(delivery.approve_draft(send, by=request.user) for send in queryset)
-        self.message_user(request, f"{approved} draft(s) approved; they go out in a moment.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d draft approved; it goes out in a moment.",
+                "%(count)d drafts approved; they go out in a moment.",
+                approved,
+            )
+            % {"count": approved},
+        )
 
-    @admin.action(description="Send again (the archived PDF, to its recipients)", permissions=["send"])
+    @admin.action(description=gettext_lazy("Send again (the archived PDF, to its recipients)"), permissions=["send"])
     def resend(self, request: HttpRequest, queryset: QuerySet[ReportSend]) -> None:
         for send in queryset.select_related("client"):
             try:
@@ -152,7 +163,7 @@ class ReportSendAdmin(admin.ModelAdmin):
             except Exception as exc:
                 self.message_user(request, f"{send}: {exc}", level=messages.ERROR)
             else:
-                self.message_user(request, f"{send}: sent again.")
+                self.message_user(request, gettext("%(send)s: sent again.") % {"send": send})
 
 
 @admin.register(ShareLink)
@@ -165,14 +176,14 @@ class ShareLinkAdmin(admin.ModelAdmin):
     fields = ("client", "query", "note", "expires_at", "link", "views", "last_viewed_at", "revoked_at", "revoked_by",
               "created_by", "created_at")  # fmt: skip
 
-    @admin.display(description="State")
+    @admin.display(description=gettext_lazy("State"))
     def state_label(self, obj: ShareLink) -> str:
         return obj.state()
 
-    @admin.display(description="Link")
+    @admin.display(description=gettext_lazy("Link"))
     def link(self, obj: ShareLink) -> str:
         if not obj.pk:
-            return "(after saving)"
+            return gettext("(after saving)")
         path = sharing.share_path(obj)
         return format_html('<a href="{}">{}</a>', path, path)
 
@@ -185,7 +196,9 @@ class ShareLinkAdmin(admin.ModelAdmin):
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(PERM_REVOKE_SHARE_LINKS)
 
-    @admin.action(description="Revoke (the link answers 410 from now on)", permissions=["revoke"])
+    @admin.action(description=gettext_lazy("Revoke (the link answers 410 from now on)"), permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
         revoked = sum(sharing.revoke_share_link(link, by=request.user) for link in queryset)
-        self.message_user(request, f"{revoked} link(s) revoked.")
+        self.message_user(
+            request, ngettext("%(count)d link revoked.", "%(count)d links revoked.", revoked) % {"count": revoked}
+        )

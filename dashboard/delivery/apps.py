@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _after_migrate(**kwargs: Any) -> None:
@@ -17,7 +18,7 @@ class DeliveryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dashboard.delivery"
     label = "delivery"
-    verbose_name = "Report delivery"
+    verbose_name = _("Report delivery")
 
     def ready(self) -> None:
         post_migrate.connect(_after_migrate, sender=self)

@@ -80,8 +80,12 @@ class ReportSchedule(models.Model):
         YEAR = "year", _("Same period last year")
         NONE = "none", _("No comparison")
 
-    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="report_schedule")
-    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY)
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, related_name="report_schedule", verbose_name=_("client")
+    )
+    frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY, verbose_name=_("frequency")
+    )
     day_of_month = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(31)],
@@ -89,6 +93,7 @@ class ReportSchedule(models.Model):
             "Monthly and quarterly: the day the report goes out. 29, 30 and 31 become the month's last day "
             "in shorter months. Quarterly reports go out in January, April, July and October."
         ),
+        verbose_name=_("day of month"),
     )
     weekday = models.PositiveSmallIntegerField(
         default=0,
@@ -102,35 +107,45 @@ class ReportSchedule(models.Model):
             (6, _("Sunday")),
         ],
         help_text=_("Weekly: the day the report goes out."),
+        verbose_name=_("weekday"),
     )
     send_hour = models.PositiveSmallIntegerField(
         default=7,
         validators=[MaxValueValidator(23)],
         help_text=_("The hour the report goes out, in the client's time zone."),
+        verbose_name=_("send hour"),
     )
-    covers = models.CharField(max_length=20, choices=Covers.choices, default=Covers.PREVIOUS_MONTH)
-    compare = models.CharField(max_length=10, choices=Compare.choices, default=Compare.PREVIOUS)
+    covers = models.CharField(
+        max_length=20, choices=Covers.choices, default=Covers.PREVIOUS_MONTH, verbose_name=_("covers")
+    )
+    compare = models.CharField(
+        max_length=10, choices=Compare.choices, default=Compare.PREVIOUS, verbose_name=_("compare")
+    )
     recipients = models.JSONField(
         default=list,
         blank=True,
         validators=[validate_email_list],
         help_text=_("Who receives the report. Empty: the client's contact e-mails."),
+        verbose_name=_("recipients"),
     )
     review_required = models.BooleanField(
-        default=False, help_text=_("Staff approve each report (a draft) before it goes out.")
+        default=False,
+        help_text=_("Staff approve each report (a draft) before it goes out."),
+        verbose_name=_("review required"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     # The next time the schedule is due (UTC). Set by dashboard.delivery.timing, advanced by
     # dashboard.delivery.sends with a conditional UPDATE so two workers never both act on the same run.
-    next_run_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    next_run_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("next run at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         # Created by the `dashboard` app before report delivery had an app of its own: the table keeps its name.
         db_table = "dashboard_reportschedule"
         ordering = ["client__name"]
         verbose_name = _("report schedule")
+        verbose_name_plural = _("report schedules")
 
     def __str__(self) -> str:
         return f"{self.client}: {self.get_frequency_display()}"
@@ -155,40 +170,58 @@ class ReportSend(models.Model):
         SCHEDULE = "schedule", _("Schedule")
         STAFF = "staff", _("Sent by staff")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="report_sends")
-    period_start = models.DateField()
-    period_end = models.DateField()
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="report_sends", verbose_name=_("client"))
+    period_start = models.DateField(verbose_name=_("period start"))
+    period_end = models.DateField(verbose_name=_("period end"))
     # The comparison the report was made with ("previous", "year", "none"), and its dates.
-    compare = models.CharField(max_length=10, default="previous")
-    compare_start = models.DateField(null=True, blank=True)
-    compare_end = models.DateField(null=True, blank=True)
-    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    recipients = models.JSONField(default=list, blank=True)
-    language = models.CharField(max_length=8, blank=True)
-    subject = models.CharField(max_length=300, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    compare = models.CharField(max_length=10, default="previous", verbose_name=_("compare"))
+    compare_start = models.DateField(null=True, blank=True, verbose_name=_("compare start"))
+    compare_end = models.DateField(null=True, blank=True, verbose_name=_("compare end"))
+    trigger = models.CharField(
+        max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE, verbose_name=_("trigger")
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status"))
+    recipients = models.JSONField(default=list, blank=True, verbose_name=_("recipients"))
+    language = models.CharField(max_length=8, blank=True, verbose_name=_("language"))
+    subject = models.CharField(max_length=300, blank=True, verbose_name=_("subject"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
     # A claimed send belongs to one worker until then; after it, another may take over (a crashed worker).
-    lease_until = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="When a failed send is retried.")
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("lease until"))
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When a failed send is retried."), verbose_name=_("next attempt at")
+    )
     # The archive: the PDF as sent and the numbers it showed (ClientReport snapshot, JSON).
-    pdf = models.FileField(upload_to=archive_upload_to, storage=archive_storage, blank=True, editable=False)
-    pdf_sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    charts_drawn = models.BooleanField(default=False, help_text="False: the PDF has tables in place of charts.")
-    numbers = models.JSONField(default=dict, blank=True, editable=False)
+    pdf = models.FileField(
+        upload_to=archive_upload_to, storage=archive_storage, blank=True, editable=False, verbose_name=_("PDF")
+    )
+    pdf_sha256 = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("PDF SHA-256"))
+    charts_drawn = models.BooleanField(
+        default=False, help_text=_("False: the PDF has tables in place of charts."), verbose_name=_("charts drawn")
+    )
+    numbers = models.JSONField(default=dict, blank=True, editable=False, verbose_name=_("numbers"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    resent_count = models.PositiveSmallIntegerField(default=0)
-    last_resent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    resent_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("resent count"))
+    last_resent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last resent at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         db_table = "dashboard_reportsend"
@@ -226,28 +259,41 @@ class ShareLink(models.Model):
     again later; the nonce makes a link from a reset database never match a new row.
     """
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="share_links")
-    nonce = models.CharField(max_length=32, default=new_share_nonce, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="share_links", verbose_name=_("client"))
+    nonce = models.CharField(max_length=32, default=new_share_nonce, editable=False, verbose_name=_("nonce"))
     # The report query the link shows (dashboard.reports.periods): {"period": "last_month", "compare": "previous"}
     # or {"start": "2025-03-01", "end": "2025-03-31", "compare": "none"}. Presets keep rolling.
-    query = models.JSONField(default=dict, blank=True)
-    note = models.CharField(max_length=200, blank=True, help_text=_("Internal: who the link is for."))
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    query = models.JSONField(default=dict, blank=True, verbose_name=_("query"))
+    note = models.CharField(
+        max_length=200, blank=True, help_text=_("Internal: who the link is for."), verbose_name=_("note")
+    )
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_viewed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    views = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_viewed_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("last viewed at"))
+    views = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("views"))
 
     class Meta:
         db_table = "dashboard_sharelink"
         ordering = ["-created_at"]
         verbose_name = _("share link")
+        verbose_name_plural = _("share links")
 
     def __str__(self) -> str:
         return f"{self.client} until {self.expires_at:%Y-%m-%d}"

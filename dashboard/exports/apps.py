@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ExportsConfig(AppConfig):
@@ -7,4 +8,4 @@ class ExportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dashboard.exports"
     label = "exports"
-    verbose_name = "Exports"
+    verbose_name = _("Exports")

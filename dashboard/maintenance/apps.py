@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MaintenanceConfig(AppConfig):
@@ -7,7 +8,7 @@ class MaintenanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dashboard.maintenance"
     label = "maintenance"
-    verbose_name = "Maintenance"
+    verbose_name = _("Maintenance")
 
     def ready(self) -> None:
         from dashboard.maintenance.sections import register_all

@@ -10,7 +10,7 @@ class TrafficConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dashboard.traffic"
     label = "traffic"
-    verbose_name = "Traffic"
+    verbose_name = gettext_lazy("Traffic")
 
     def ready(self) -> None:
         from dashboard.reports import sections

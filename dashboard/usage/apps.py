@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _after_migrate(**kwargs: Any) -> None:
@@ -17,7 +18,7 @@ class UsageConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dashboard.usage"
     label = "usage"
-    verbose_name = "Plan usage"
+    verbose_name = _("Plan usage")
 
     def ready(self) -> None:
         post_migrate.connect(_after_migrate, sender=self)

@@ -12,6 +12,7 @@ from babel.numbers import is_currency
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
 from kinsta_sync.models import KinstaAccount, Site
@@ -39,49 +40,66 @@ class Plan(models.Model):
     """One Kinsta account's hosting plan."""
 
     class Basis(models.TextChoices):
-        VISITS = "visits", "Visits"
-        BANDWIDTH = "bandwidth", "Bandwidth"
-        CDN_BANDWIDTH = "cdn_bandwidth", "CDN bandwidth"
-        DISK_USAGE = "disk_usage", "Disk usage"
+        VISITS = "visits", _("Visits")
+        BANDWIDTH = "bandwidth", _("Bandwidth")
+        CDN_BANDWIDTH = "cdn_bandwidth", _("CDN bandwidth")
+        DISK_USAGE = "disk_usage", _("Disk usage")
 
-    account = models.OneToOneField(KinstaAccount, on_delete=models.CASCADE, related_name="usage_plan")
-    name = models.CharField(max_length=100, blank=True, help_text="e.g. Agency 20")
-    monthly_price = models.DecimalField(**_MONEY, help_text="What the plan costs per billing month.")
+    account = models.OneToOneField(
+        KinstaAccount, on_delete=models.CASCADE, related_name="usage_plan", verbose_name=_("account")
+    )
+    name = models.CharField(max_length=100, blank=True, help_text=_("e.g. Agency 20"), verbose_name=_("name"))
+    monthly_price = models.DecimalField(
+        **_MONEY, help_text=_("What the plan costs per billing month."), verbose_name=_("monthly price")
+    )
     currency = models.CharField(
         max_length=3,
         default=DEFAULT_CURRENCY,
         validators=[validate_currency],
-        help_text="The ISO 4217 code of the price and the overage prices (USD, EUR...).",
+        help_text=_("The ISO 4217 code of the price and the overage prices (USD, EUR...)."),
+        verbose_name=_("currency"),
     )
-    included_visits = models.PositiveBigIntegerField()
-    included_cdn_gb = models.PositiveIntegerField(verbose_name="included CDN GB")
-    included_disk_gb = models.PositiveIntegerField(verbose_name="included disk GB")
+    included_visits = models.PositiveBigIntegerField(verbose_name=_("included visits"))
+    included_cdn_gb = models.PositiveIntegerField(verbose_name=_("included CDN GB"))
+    included_disk_gb = models.PositiveIntegerField(verbose_name=_("included disk GB"))
     included_bandwidth_gb = models.PositiveIntegerField(
-        null=True, blank=True, verbose_name="included server bandwidth GB", help_text="Only for bandwidth-based plans."
+        null=True,
+        blank=True,
+        verbose_name=_("included server bandwidth GB"),
+        help_text=_("Only for bandwidth-based plans."),
     )
     billing_day = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(31)],
-        help_text="The day of the month a billing month starts (31: the last day of shorter months).",
+        help_text=_("The day of the month a billing month starts (31: the last day of shorter months)."),
+        verbose_name=_("billing day"),
     )
-    overage_visits_per_1000 = models.DecimalField(**_PRICE, default=DEFAULT_OVERAGE_VISITS_PER_1000)
+    overage_visits_per_1000 = models.DecimalField(
+        **_PRICE, default=DEFAULT_OVERAGE_VISITS_PER_1000, verbose_name=_("overage visits per 1000")
+    )
     overage_cdn_per_gb = models.DecimalField(
-        **_PRICE, default=DEFAULT_OVERAGE_CDN_PER_GB, verbose_name="overage CDN per GB"
+        **_PRICE, default=DEFAULT_OVERAGE_CDN_PER_GB, verbose_name=_("overage CDN per GB")
     )
-    overage_disk_per_gb = models.DecimalField(**_PRICE, default=Decimal("0"))
+    overage_disk_per_gb = models.DecimalField(**_PRICE, default=Decimal("0"), verbose_name=_("overage disk per GB"))
     overage_bandwidth_per_gb = models.DecimalField(
-        **_PRICE, default=Decimal("0"), help_text="Only counted when the plan includes server bandwidth."
+        **_PRICE,
+        default=Decimal("0"),
+        help_text=_("Only counted when the plan includes server bandwidth."),
+        verbose_name=_("overage bandwidth per GB"),
     )
     allocation_basis = models.CharField(
         max_length=20,
         choices=Basis.choices,
         default=Basis.VISITS,
-        help_text="The share by which each client carries the plan's monthly price.",
+        help_text=_("The share by which each client carries the plan's monthly price."),
+        verbose_name=_("allocation basis"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["account__name"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
 
     def __str__(self) -> str:
         return self.name or f"Plan of {self.account}"
@@ -90,13 +108,17 @@ class Plan(models.Model):
 class ClientQuota(models.Model):
     """What a client's contract includes; empty fields have no quota."""
 
-    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="usage_quota")
-    visits = models.PositiveBigIntegerField(null=True, blank=True)
-    cdn_gb = models.PositiveIntegerField(null=True, blank=True, verbose_name="CDN GB")
-    disk_gb = models.PositiveIntegerField(null=True, blank=True, verbose_name="disk GB")
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, related_name="usage_quota", verbose_name=_("client")
+    )
+    visits = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("visits"))
+    cdn_gb = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("CDN GB"))
+    disk_gb = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("disk GB"))
 
     class Meta:
         ordering = ["client__name"]
+        verbose_name = _("client quota")
+        verbose_name_plural = _("client quotas")
 
     def __str__(self) -> str:
         return f"Quota of {self.client}"
@@ -110,27 +132,33 @@ class UsageAlert(models.Model):
     nothing.
     """
 
-    account = models.ForeignKey(KinstaAccount, on_delete=models.CASCADE, related_name="usage_alerts")
-    month_start = models.DateField(help_text="The first day of the billing month.")
+    account = models.ForeignKey(
+        KinstaAccount, on_delete=models.CASCADE, related_name="usage_alerts", verbose_name=_("account")
+    )
+    month_start = models.DateField(help_text=_("The first day of the billing month."), verbose_name=_("month start"))
     # "company", or "client:<id>" (a key rather than a nullable client, which a unique constraint would not
     # hold to once: NULLs are all distinct).
-    scope_key = models.CharField(max_length=40)
-    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="usage_alerts")
-    metric = models.CharField(max_length=32)
-    threshold = models.PositiveSmallIntegerField(help_text="Percent of the plan or of the client's quota.")
-    actual = models.BigIntegerField()
-    projected = models.BigIntegerField()
-    limit = models.BigIntegerField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=1)
-    last_error = models.TextField(blank=True)
+    scope_key = models.CharField(max_length=40, verbose_name=_("scope key"))
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="usage_alerts", verbose_name=_("client")
+    )
+    metric = models.CharField(max_length=32, verbose_name=_("metric"))
+    threshold = models.PositiveSmallIntegerField(
+        help_text=_("Percent of the plan or of the client's quota."), verbose_name=_("threshold")
+    )
+    actual = models.BigIntegerField(verbose_name=_("actual"))
+    projected = models.BigIntegerField(verbose_name=_("projected"))
+    limit = models.BigIntegerField(verbose_name=_("limit"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    attempts = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
     # The Slack post (settings.SLACK_ALERTS_WEBHOOK_URL) is tracked apart from the e-mail, so a failed post
     # is retried without e-mailing twice and the other way round. 0 attempts: Slack was not configured when
     # the alert was made, and it is never posted.
-    slack_sent_at = models.DateTimeField(null=True, blank=True)
-    slack_attempts = models.PositiveSmallIntegerField(default=0)
-    slack_last_error = models.TextField(blank=True)
+    slack_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("Slack sent at"))
+    slack_attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("Slack attempts"))
+    slack_last_error = models.TextField(blank=True, verbose_name=_("Slack last error"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -139,6 +167,8 @@ class UsageAlert(models.Model):
                 fields=["account", "month_start", "scope_key", "metric", "threshold"], name="unique_usage_alert"
             ),
         ]
+        verbose_name = _("usage alert")
+        verbose_name_plural = _("usage alerts")
 
     def __str__(self) -> str:
         return f"{self.scope_key} {self.metric} {self.threshold}% {self.month_start:%Y-%m}"
@@ -148,17 +178,21 @@ class KinstaUsage(models.Model):
     """What Kinsta itself counts for a site this billing month (GET /sites/{id}/usage/*/this-month, REFERENCE
     §4.4), fetched on a slow schedule to check our own figures from the daily analytics against."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="kinsta_usage")
-    month_start = models.DateField()
-    metric = models.CharField(max_length=32)
-    value = models.BigIntegerField()
-    through_day = models.DateField(help_text="The day it was fetched: Kinsta's count runs up to then.")
-    fetched_at = models.DateTimeField()
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="kinsta_usage", verbose_name=_("site"))
+    month_start = models.DateField(verbose_name=_("month start"))
+    metric = models.CharField(max_length=32, verbose_name=_("metric"))
+    value = models.BigIntegerField(verbose_name=_("value"))
+    through_day = models.DateField(
+        help_text=_("The day it was fetched: Kinsta's count runs up to then."), verbose_name=_("through day")
+    )
+    fetched_at = models.DateTimeField(verbose_name=_("fetched at"))
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["site", "metric", "month_start"], name="unique_kinsta_usage"),
         ]
+        verbose_name = _("Kinsta usage")
+        verbose_name_plural = _("Kinsta usage")
 
     def __str__(self) -> str:
         return f"{self.site_id} {self.metric} {self.month_start:%Y-%m}: {self.value}"

@@ -1,6 +1,6 @@
 """The admin's own pages speak the staff's language: the client list, a client's page, the unmapped sites and
-the CSV import in German show none of the English strings they used to (model and field names come from the
-models and are not checked here)."""
+the CSV import in German show none of the English strings they used to, and neither do the models' names,
+field labels, help texts and choices."""
 
 from __future__ import annotations
 
@@ -97,3 +97,49 @@ def test_the_unmapped_list_suggests_in_german(admin_client, world):  # noqa: F81
     assert "Acme Corp zuordnen" in text and "assign to" not in text
     preview = visible_text(admin_client.get("/admin/clients/mappingrule/preview/").content.decode())
     assert re.search(r"Würde \d+ von 2 Website\(s\) ohne Kunden durch 1 aktive Regel\(n\) zuordnen", preview)
+
+
+def test_the_models_speak_german_in_the_admin(admin_client, world):  # noqa: F811
+    """Picked with the language picker: the index's app and model names, the sync runs' column headers and choice
+    labels, and a client's field labels, help texts and choices come from the models in German."""
+    from kinsta_sync.models import SyncRun
+
+    SyncRun.objects.create(account=world["initech"].account, trigger="schedule", status="success")
+    admin_client.post("/i18n/setlang/", {"language": "de", "next": "/admin/"})
+
+    index = visible_text(admin_client.get("/admin/").content.decode())
+    for german in (
+        "Kinsta-Daten",
+        "Berichtsversand",
+        "Synchronisierungsläufe",
+        "Kinsta-Konten",
+        "Zuordnungsregeln",
+        "Berichtspläne",
+        "Freigabelinks",
+        "Kundenkontingente",
+        "Einträge im Aktivitätsprotokoll",
+    ):
+        assert german in index, german
+    for english in (
+        "Kinsta mirror",
+        "Sync runs",
+        "Kinsta accounts",
+        "Mapping rules",
+        "Report schedules",
+        "Share links",
+    ):
+        assert english not in index, english
+
+    runs = visible_text(admin_client.get("/admin/kinsta_sync/syncrun/").content.decode())
+    for german in ("Gestartet am", "Konto", "Auslöser", "Anfragen", "Gedrosselt", "Wiederholungen", "Erfolgreich",
+                   "Zeitplan", "Synchronisierungslauf zum Ansehen auswählen"):  # fmt: skip
+        assert german in runs, german
+    for english in ("Started at", "Trigger", "Throttled", "Retries", "Success", "Schedule", "Select sync run"):
+        assert english not in runs, english
+
+    page = visible_text(admin_client.get(f"/admin/clients/client/{world['acme'].pk}/change/").content.decode())
+    for german in ("Kunde ändern", "Kürzel", "Teil der Adresse des Berichts", "Zeitzone", "Markenfarbe",
+                   "Aktivität für den Kunden", "Nur erfolgreiche Arbeiten, ohne Namen", "Notizen"):  # fmt: skip
+        assert german in page, german
+    for english in ("Change client", "Slug", "Used in the report", "Brand color", "Successful work only", "Notes"):
+        assert english not in page, english

@@ -71,7 +71,7 @@ class AccountHealth:
         return self.api_key_expires_at - timezone.now() < timedelta(days=14)
 
 
-# The sync's own words in the staff's language (kinsta_sync keeps its English labels, for the admin and logs).
+# The sync's own words in the staff's language (the same catalogue entries as SyncRun's choice labels in the admin).
 # A value missing here shows as stored; Kinsta's messages (an error's text) always do.
 TRIGGER_LABELS = {
     "manual": _("Command line"),

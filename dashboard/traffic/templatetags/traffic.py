@@ -39,4 +39,5 @@ def points(change: float | None) -> str:
         return ""
     shown = round(change * 100, 1)
     sign = "+" if shown > 0 else "\u2212" if shown < 0 else "\u00b1"
-    return f"{sign}{number_format(round(abs(change) * 100, 1), decimal_pos=1, use_l10n=True)}\u00a0{gettext('pp')}"
+    unit = gettext("pp")  # outside the f-string, where makemessages finds it
+    return f"{sign}{number_format(round(abs(change) * 100, 1), decimal_pos=1, use_l10n=True)}\u00a0{unit}"
