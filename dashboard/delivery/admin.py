@@ -140,7 +140,9 @@ class ReportSendAdmin(admin.ModelAdmin):
             period = Period(send.period_start, send.period_end)
             _send, state = delivery.send_now(client=send.client, period=period, compare=send.compare, by=request.user)
             counts[state] = counts.get(state, 0) + 1
-        self.message_user(request, ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "Nothing to do")
+        self.message_user(
+            request, "; ".join(_sent_now(state, n) for state, n in sorted(counts.items())) or gettext("Nothing to do.")
+        )
 
     @admin.action(description=gettext_lazy("Approve drafts (they go out as reviewed)"), permissions=["send"])
     def approve(self, request: HttpRequest, queryset: QuerySet[ReportSend]) -> None:
@@ -166,6 +168,25 @@ class ReportSendAdmin(admin.ModelAdmin):
                 self.message_user(request, gettext("%(send)s: sent again.") % {"send": send})
 
 
+def _sent_now(state: str, n: int) -> str:
+    """One kind of outcome of "Send now" (dashboard.delivery.sends.send_now), counted."""
+    if state == "queued":
+        text = ngettext("%(count)d report queued to send", "%(count)d reports queued to send", n)
+    elif state == "sent":
+        text = ngettext(
+            "%(count)d report already sent (use Send again)", "%(count)d reports already sent (use Send again)", n
+        )
+    elif state == "busy":
+        text = ngettext("%(count)d report is being sent right now", "%(count)d reports are being sent right now", n)
+    else:
+        return f"{n} {state}"
+    return text % {"count": n}
+
+
+# A share link's state as the Sent reports page says it (templates/delivery/reports_page.html).
+LINK_STATES = {"active": gettext_lazy("active"), "expired": gettext_lazy("expired"), "revoked": gettext_lazy("revoked")}
+
+
 @admin.register(ShareLink)
 class ShareLinkAdmin(admin.ModelAdmin):
     list_display = ("client", "note", "query", "state_label", "expires_at", "views", "created_by", "created_at")
@@ -178,7 +199,7 @@ class ShareLinkAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("State"))
     def state_label(self, obj: ShareLink) -> str:
-        return obj.state()
+        return str(LINK_STATES.get(obj.state(), obj.state()))
 
     @admin.display(description=gettext_lazy("Link"))
     def link(self, obj: ShareLink) -> str:

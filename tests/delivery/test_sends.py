@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 
 from clients.models import AgencyBranding
 from dashboard.delivery import sends as delivery
@@ -572,6 +573,26 @@ def test_the_admin_lists_schedules_sends_and_links_and_its_actions_call_the_serv
     client.post("/admin/delivery/sharelink/", {"action": "revoke", "_selected_action": [link.pk]})
     link.refresh_from_db()
     assert link.revoked_at is not None
+
+
+@pytest.mark.django_db
+def test_the_admin_says_a_links_state_and_what_send_now_did_in_the_staffs_language(
+    shop, client, agency_admin, task_queue
+):
+    from dashboard.delivery.sharing import create_share_link
+
+    client.force_login(agency_admin)
+    client.post("/i18n/setlang/", {"language": "de", "next": "/admin/"})
+    link = create_share_link(client=shop, query={"period": "30d"}, days=5, created_by=agency_admin)
+    link.revoked_at = timezone.now()
+    link.save(update_fields=["revoked_at"])
+    assert '<td class="field-state_label">widerrufen</td>' in client.get("/admin/delivery/sharelink/").content.decode()
+
+    send, _ = ensure_send(client=shop, period=FEBRUARY, compare="previous", recipients=["a@acme.example"])
+    page = client.post(
+        "/admin/delivery/reportsend/", {"action": "send_now", "_selected_action": [send.pk]}, follow=True
+    ).content.decode()
+    assert "1 Bericht zum Versand eingereiht" in page
 
 
 @pytest.mark.needs("pango")
