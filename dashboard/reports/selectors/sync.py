@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
-from django.utils.translation import gettext_lazy as _
 
 from kinsta_sync.models import KinstaAccount, SyncRun
 
@@ -71,20 +70,10 @@ class AccountHealth:
         return self.api_key_expires_at - timezone.now() < timedelta(days=14)
 
 
-# The sync's own words in the staff's language (the same catalogue entries as SyncRun's choice labels in the admin).
-# A value missing here shows as stored; Kinsta's messages (an error's text) always do.
-TRIGGER_LABELS = {
-    "manual": _("Command line"),
-    "schedule": pgettext_lazy("sync trigger", "Schedule"),
-    "admin": _("Sync now (staff)"),
-}
-STATUS_LABELS = {
-    "running": pgettext_lazy("sync status", "Running"),
-    "success": pgettext_lazy("sync status", "Success"),
-    "partial": pgettext_lazy("sync status", "Partial"),
-    "failed": pgettext_lazy("sync status", "Failed"),
-    "skipped": _("Skipped (another sync was running)"),
-}
+# The sync's own words in the staff's language: the run's trigger and status as SyncRun labels them (the
+# admin shows the same). A value missing here shows as stored; Kinsta's messages (an error's text) always do.
+TRIGGER_LABELS = dict(SyncRun.Trigger.choices)
+STATUS_LABELS = dict(SyncRun.Status.choices)
 # Steps (and the resources a run counts).
 STEP_LABELS = {
     "validate": pgettext_lazy("sync step", "API key"),
