@@ -114,8 +114,9 @@ class SiteAssignmentInline(admin.TabularInline):
         if obj.source == SiteAssignment.Source.RULE:
             if obj.rule is None:
                 return gettext("by a rule")
-            return gettext("by rule %(kind)s %(pattern)s") % {
-                "kind": obj.rule.get_kind_display().lower(),
+            # The kind's label as written (lowercasing it broke "Kinsta" and every German noun).
+            return gettext("by rule: %(kind)s “%(pattern)s”") % {
+                "kind": obj.rule.get_kind_display(),
                 "pattern": obj.rule.pattern,
             }
         return gettext("by hand")

@@ -22,6 +22,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client
@@ -237,7 +238,10 @@ class ReportSend(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="reportsend_status_retry")]
 
     def __str__(self) -> str:
-        return f"{self.client} {self.period_start} to {self.period_end} ({self.status})"
+        # The admin's headings, messages and row labels: in the staff's language, the period as its column shows it.
+        return gettext("{client}, {start} to {end} ({status})").format(
+            client=self.client, start=self.period_start, end=self.period_end, status=self.get_status_display()
+        )
 
     @property
     def file_name(self) -> str:
@@ -296,7 +300,7 @@ class ShareLink(models.Model):
         verbose_name_plural = _("share links")
 
     def __str__(self) -> str:
-        return f"{self.client} until {self.expires_at:%Y-%m-%d}"
+        return gettext("{client}, until {day}").format(client=self.client, day=f"{self.expires_at:%Y-%m-%d}")
 
     def state(self, now: Any = None) -> str:
         now = now or timezone.now()

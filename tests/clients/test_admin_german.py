@@ -143,3 +143,15 @@ def test_the_models_speak_german_in_the_admin(admin_client, world):  # noqa: F81
         assert german in page, german
     for english in ("Change client", "Slug", "Used in the report", "Brand color", "Successful work only", "Notes"):
         assert english not in page, english
+
+
+def test_a_client_page_says_which_rule_assigned_a_site_as_the_rule_is_named(admin_client, world):  # noqa: F811
+    from clients.mapping import apply_mapping_rules
+    from clients.models import MappingRule
+
+    MappingRule.objects.create(client=world["acme"], kind=MappingRule.Kind.LABEL, pattern="Initech", priority=1)
+    apply_mapping_rules()
+    url = f"/admin/clients/client/{world['acme'].pk}/change/"
+    assert "by rule: Kinsta label equals “Initech”" in visible_text(admin_client.get(url).content.decode())
+    admin_client.cookies["django_language"] = "de"
+    assert "per Regel: Kinsta-Label ist gleich „Initech“" in visible_text(admin_client.get(url).content.decode())
