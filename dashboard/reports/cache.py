@@ -136,6 +136,23 @@ def get_or_compute(version: str | None, name: str, parts: Iterable[Any], compute
     return value
 
 
+def body_fragment(version: str | None, client: Any, period: Any, compare: Any, *parts: Any) -> dict[str, Any]:
+    """The `{% cache %}` key and lifetime of a client page's body (the report, a site page, the share page).
+
+    The body's HTML depends on the data (the version), the client (pk, slug, settings, time zone: its links
+    and the activity times), the periods (also in its links) and the language; `parts` name the page and who
+    it is rendered for (staff, client user or a share link), so a fragment rendered for one never reaches
+    another.
+    """
+    from django.utils import translation
+
+    key = fragment_key(
+        version, *parts, client.slug, *client_parts(client), *period_parts(period), *period_parts(compare),
+        translation.get_language(),
+    )  # fmt: skip
+    return {"fragment_key": key, "fragment_seconds": settings.REPORTS_CACHE_SECONDS}
+
+
 def fragment_key(version: str | None, *parts: Any) -> str:
     """The vary-on value for a `{% cache %}` fragment of a report page, or "" when nothing may be cached.
 

@@ -117,23 +117,10 @@ def _unmapped_url() -> str:
 def _fragment(
     request: HttpRequest, version: str | None, client: Client, period: Any, compare: Any, *parts: Any
 ) -> dict[str, Any]:
-    """The `{% cache %}` key and lifetime of a report page's body (dashboard.reports.cache.fragment_key).
-
-    The body's HTML depends on the data (the version), the client (pk, slug, settings, time zone: its
-    links and the activity times), the periods (also in its links), the language, and the viewer's role:
-    staff and client users get separate entries, so a fragment rendered for one never reaches the other.
-    """
-    key = cache.fragment_key(
-        version,
-        *parts,
-        client.slug,
-        *cache.client_parts(client),
-        *cache.period_parts(period),
-        *cache.period_parts(compare),
-        translation.get_language(),
-        "staff" if is_staff(request.user) else "client",
-    )
-    return {"fragment_key": key, "fragment_seconds": settings.REPORTS_CACHE_SECONDS}
+    """The body fragment's key (dashboard.reports.cache.body_fragment) for this viewer's role: staff and client
+    users get separate entries."""
+    role = "staff" if is_staff(request.user) else "client"
+    return cache.body_fragment(version, client, period, compare, *parts, role)
 
 
 # --- Overview ---------------------------------------------------------------------------------------------

@@ -135,17 +135,6 @@ def _shared_report(link: ShareLink, version: str | None = None) -> tuple[ClientR
     return report, compare_key(compare)
 
 
-def _share_fragment(version: str | None, client: Client, report: ClientReport) -> dict[str, Any]:
-    """The `{% cache %}` key and lifetime of the share page's body: the data (the version), the client, the
-    periods and the language. The body holds nothing of the link (no token, no links into the app), so every
-    link to the same report shares one entry; it is kept apart from the report page's ("share")."""
-    key = report_cache.fragment_key(
-        version, "share", *report_cache.client_parts(client), *report_cache.period_parts(report.period),
-        *report_cache.period_parts(report.compare_period), translation.get_language(),
-    )  # fmt: skip
-    return {"fragment_key": key, "fragment_seconds": settings.REPORTS_CACHE_SECONDS}
-
-
 @login_not_required
 @never_cache
 @require_GET
@@ -176,7 +165,9 @@ def share_view(request: HttpRequest, token: str) -> HttpResponse:
             ),
             # Built only when the body is rendered, not when it comes from the fragment cache.
             "charts": lambda: charts.client_charts(report),
-            **_share_fragment(version, client, report),
+            # The body holds nothing of the link (no token, no links into the app): every link to the same
+            # report shares one entry, apart from the report page's.
+            **report_cache.body_fragment(version, client, report.period, report.compare_period, "share"),
             "plotly_locale": charts.plotly_locale(),
             "agency": AgencyBranding.get(),
             "token": token,
